@@ -1,0 +1,116 @@
+# zonegate - zone segmentation enforcement for a municipal gateway.
+#
+#   make            build zonegated, zonegatectl (and lib/libzonegate.a)
+#   make check      install missing Debian packages, build, run every test
+#   make demo       the three zones in network namespaces (run as root)
+#   make bench      benchmarks, printed as ratios measured side by side
+#   make install    DESTDIR, PREFIX (default /usr/local)
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+PKGS	= libnftnl libmnl libpcap libconfig
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -D_GNU_SOURCE \
+	   -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LDFLAGS	+= -Wl,-z,relro,-z,now
+
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all -U_FORTIFY_SOURCE
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+LIB_SRC	= $(wildcard lib/*.c)
+LIB_OBJ	= $(LIB_SRC:.c=.o)
+LIB	= lib/libzonegate.a
+
+DAEMON_COMMON = daemon/confcheck.o
+ZONEGATED_OBJ = daemon/zonegated.o $(DAEMON_COMMON)
+ZONEGATECTL_OBJ = daemon/zonegatectl.o $(DAEMON_COMMON)
+BINS	= zonegated zonegatectl
+
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = tests/unit/run-unit
+
+# Debian 12 packages the build and the tests need.
+DEB_PKGS = build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
+	   libconfig-dev check libsubunit-dev nftables iproute2 rsyslog \
+	   hping3 mandoc groff-base util-linux procps python3
+
+.PHONY: all deps check unit nstest clean install uninstall demo bench man-lint
+
+all: $(BINS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lib/%.o: lib/%.c lib/*.h
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+daemon/%.o: daemon/%.c daemon/*.h lib/*.h
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+zonegated: $(ZONEGATED_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+zonegatectl: $(ZONEGATECTL_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(UNIT_BIN): $(UNIT_SRC) tests/unit/*.h $(LIB)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) $(LIB) \
+		$(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
+
+unit: $(UNIT_BIN) $(BINS)
+	cd tests/unit && ./run-unit
+
+man-lint:
+	@for m in man/*.[58]; do \
+		out=$$(mandoc -Tlint -W warning $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	done; echo "man pages: mandoc -Tlint clean"
+
+check: deps
+	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) man-lint
+	tests/run-all
+
+install: $(BINS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/zonegate
+	install -m 0755 zonegated zonegatectl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/zonegate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/zonegate/zonegate.conf ] || \
+		install -m 0640 conf/zonegate.conf $(DESTDIR)$(SYSCONFDIR)/zonegate/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/zonegated $(DESTDIR)$(SBINDIR)/zonegatectl \
+		$(DESTDIR)$(MANDIR)/man5/zonegate.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/zonegated.8 \
+		$(DESTDIR)$(MANDIR)/man8/zonegatectl.8
+
+clean:
+	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN)

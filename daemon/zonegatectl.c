@@ -1,0 +1,258 @@
+/* zonegatectl - check, explain (and, with the daemon, status and audit). */
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "confcheck.h"
+#include "../lib/conf.h"
+#include "../lib/policy.h"
+
+#define EXIT_ACCEPT	0
+#define EXIT_DENY	1
+#define EXIT_USAGE	2
+
+static const char *conf_path = CONF_DEFAULT_PATH;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: zonegatectl [-c FILE] check\n"
+		"       zonegatectl [-c FILE] explain [--in IFACE] [--out IFACE] "
+		"[--local]\n"
+		"                   PROTO SRC DST [DPORT|ICMPTYPE]\n"
+		"PROTO is tcp, udp, icmp or icmpv6; default FILE is %s\n",
+		CONF_DEFAULT_PATH);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct model *m;
+
+	if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	(void)argv;
+	m = confcheck_load(conf_path);
+	if (m == NULL)
+		return 1;
+	confcheck_summary(stdout, m);
+	model_free(m);
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	uint8_t		proto;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "icmp", IPPROTO_ICMP },
+	{ "icmpv6", IPPROTO_ICMPV6 },
+};
+
+static int parse_proto(const char *s, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strcmp(s, protos[i].name) == 0) {
+			*out = protos[i].proto;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	*out = strtoul(s, &end, 10);
+	return *end == '\0' && *out <= max ? 0 : -1;
+}
+
+/* reason_text - the explanation after the flow. */
+static void print_reason(FILE *out, const struct model *m,
+			 const struct flow *f, const struct verdict *v)
+{
+	char a[ADDR_STRLEN];
+	const struct policy *p = v->entry;
+
+	switch (v->reason) {
+	case REASON_PERMIT:
+	case REASON_REJECT:
+	case REASON_DROP:
+		fprintf(out, "%s by %s:%d", v->reason == REASON_PERMIT ?
+			"permitted" : v->reason == REASON_REJECT ? "rejected" :
+			"dropped", m->path, p->line);
+		if (p->comment)
+			fprintf(out, " \"%s\"", p->comment);
+		if (p->exception)
+			fprintf(out, " [exception: %s]", p->exception);
+		break;
+	case REASON_INTRA:
+		fprintf(out, "intra-zone %s", v->action == ACTION_ACCEPT ?
+			"accept" : "drop");
+		break;
+	case REASON_POLICY:
+		fprintf(out, "no policy permits it");
+		break;
+	case REASON_SPOOF:
+		fprintf(out, "spoofed source: %s belongs to zone %s, which is "
+			"on %s, but arrived on %s", addr_format(&f->src, a),
+			m->zones[v->src_zone].name, m->zones[v->src_zone].ifaces[0],
+			f->iif);
+		break;
+	case REASON_UNKNOWN_ZONE:
+		fprintf(out, "unknown zone: %s %s is in no zone",
+			v->src_zone == ZONE_UNKNOWN ? "source" : "destination",
+			addr_format(v->src_zone == ZONE_UNKNOWN ? &f->src : &f->dst, a));
+		break;
+	case REASON_INPUT_OPEN:
+		fprintf(out, "no policy names the gateway zone, so traffic to "
+			"the gateway itself is not filtered");
+		break;
+	}
+}
+
+static void print_flow(FILE *out, const struct flow *f, const char *proto)
+{
+	char s[ADDR_STRLEN], d[ADDR_STRLEN];
+
+	fprintf(out, "%s %s -> %s", proto, addr_format(&f->src, s),
+		addr_format(&f->dst, d));
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP)
+		fprintf(out, " dport %u", f->dport);
+	else
+		fprintf(out, " type %u", f->icmp_type);
+	if (f->iif)
+		fprintf(out, " in %s", f->iif);
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "in", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "local", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct flow f = { 0 };
+	struct verdict v;
+	struct model *m;
+	unsigned long n;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			f.iif = optarg;
+			break;
+		case 'o':
+			/* accepted for symmetry: the destination zone is
+			 * decided by address, as in the kernel */
+			break;
+		case 'l':
+			f.local = true;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 3 || argc > 4 || parse_proto(argv[0], &f.proto) < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (addr_parse(argv[1], &f.src) < 0 || addr_parse(argv[2], &f.dst) < 0) {
+		fprintf(stderr, "explain: SRC and DST must be IPv4 or IPv6 "
+			"addresses\n");
+		return EXIT_USAGE;
+	}
+	if (f.src.family != f.dst.family) {
+		fprintf(stderr, "explain: SRC and DST must be of one family\n");
+		return EXIT_USAGE;
+	}
+	/* "icmp" with IPv6 addresses means ICMPv6, and the reverse */
+	if (f.proto == IPPROTO_ICMP && f.src.family == AF_INET6)
+		f.proto = IPPROTO_ICMPV6;
+	else if (f.proto == IPPROTO_ICMPV6 && f.src.family == AF_INET)
+		f.proto = IPPROTO_ICMP;
+	if (f.proto == IPPROTO_TCP || f.proto == IPPROTO_UDP) {
+		if (argc != 4 || parse_num(argv[3], 65535, &n) < 0 || n == 0) {
+			fprintf(stderr, "explain: %s needs a destination port "
+				"(1-65535)\n", argv[0]);
+			return EXIT_USAGE;
+		}
+		f.dport = (uint16_t)n;
+	} else {
+		f.icmp_type = f.proto == IPPROTO_ICMP ? ICMP_ECHO_REQUEST :
+			      ICMP6_ECHO_REQUEST;
+		if (argc == 4) {
+			if (parse_num(argv[3], 255, &n) < 0) {
+				fprintf(stderr, "explain: an ICMP type is 0-255\n");
+				return EXIT_USAGE;
+			}
+			f.icmp_type = (uint8_t)n;
+		}
+	}
+	m = confcheck_load(conf_path);
+	if (m == NULL)
+		return EXIT_USAGE;
+	policy_decide(m, &f, &v);
+	printf("%s %s -> %s ", model_action_name(v.action),
+	       model_zone_name(m, v.src_zone), model_zone_name(m, v.dst_zone));
+	print_flow(stdout, &f, f.proto == IPPROTO_ICMPV6 ? "icmpv6" : argv[0]);
+	printf(": ");
+	print_reason(stdout, m, &f, &v);
+	printf("\n");
+	rc = v.action == ACTION_ACCEPT ? EXIT_ACCEPT : EXIT_DENY;
+	model_free(m);
+	return rc;
+}
+
+static const struct {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+} commands[] = {
+	{ "check", cmd_check },
+	{ "explain", cmd_explain },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int c;
+
+	while ((c = getopt(argc, argv, "+c:h")) != -1) {
+		switch (c) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			return commands[i].run(argc - optind, argv + optind);
+	fprintf(stderr, "zonegatectl: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
