@@ -9,6 +9,7 @@
 #include "confcheck.h"
 #include "../lib/conf.h"
 #include "../lib/policy.h"
+#include "../lib/ruleset.h"
 
 #define EXIT_ACCEPT	0
 #define EXIT_DENY	1
@@ -19,7 +20,7 @@ static const char *conf_path = CONF_DEFAULT_PATH;
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: zonegatectl [-c FILE] check\n"
+		"usage: zonegatectl [-c FILE] check [--dump]\n"
 		"       zonegatectl [-c FILE] explain [--in IFACE] [--out IFACE] "
 		"[--local]\n"
 		"                   PROTO SRC DST [DPORT|ICMPTYPE]\n"
@@ -29,17 +30,33 @@ static void usage(FILE *out)
 
 static int cmd_check(int argc, char **argv)
 {
+	struct ruleset *rs;
 	struct model *m;
+	int dump = 0;
 
-	if (argc != 1) {
+	if (argc == 2 && strcmp(argv[1], "--dump") == 0)
+		dump = 1;
+	else if (argc != 1) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	(void)argv;
 	m = confcheck_load(conf_path);
 	if (m == NULL)
 		return 1;
-	confcheck_summary(stdout, m);
+	if (!dump) {
+		confcheck_summary(stdout, m);
+		model_free(m);
+		return 0;
+	}
+	rs = ruleset_compile(m);
+	if (rs == NULL) {
+		fprintf(stderr, "zonegatectl: cannot compile the ruleset: out of "
+			"memory\n");
+		model_free(m);
+		return 1;
+	}
+	ruleset_dump(rs, stdout, 0);
+	ruleset_free(rs);
 	model_free(m);
 	return 0;
 }

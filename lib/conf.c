@@ -331,6 +331,7 @@ static const struct {
 
 static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
+	"table_owner",
 };
 
 static void defaults(struct settings *st)
@@ -341,6 +342,7 @@ static void defaults(struct settings *st)
 	st->facility = LOG_DAEMON;
 	snprintf(st->facility_name, sizeof(st->facility_name), "daemon");
 	st->on_stop_flush = false;
+	st->table_owner = true;
 }
 
 static void read_table_name(struct ctx *c, config_setting_t *s)
@@ -400,6 +402,8 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 		c->m->set.log_rate = (unsigned)v;
 	if ((s = member(c, g, what, "syslog_facility", K_STRING, NULL)) != NULL)
 		read_facility(c, s);
+	if ((s = member(c, g, what, "table_owner", K_BOOL, NULL)) != NULL)
+		c->m->set.table_owner = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "on_stop", K_STRING, NULL)) != NULL) {
 		const char *os = config_setting_get_string(s);
 

@@ -107,6 +107,7 @@ struct settings {
 	int		facility;	/* LOG_DAEMON, ... */
 	char		facility_name[16];
 	bool		on_stop_flush;
+	bool		table_owner;	/* hold the table with the owner flag */
 };
 
 struct model {

@@ -1,0 +1,55 @@
+/* nft.h - the one module that speaks nf_tables netlink (libnftnl + libmnl).
+ *
+ * A compiled ruleset is committed as one transaction: the table is kept (and
+ * so are its base chains, whose hooks must stay registered for the swap to
+ * be leak-free), everything else of ours is deleted and re-created, and the
+ * batch carries the generation id we read, so a commit by someone else in
+ * between makes the kernel refuse it (ERESTART) and we retry. Nothing here
+ * ever touches a table other than ours.
+ */
+#ifndef ZG_NFT_H
+#define ZG_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/ruleset.h"
+
+#define NFT_ERR_MAX	512
+#define NFT_APPLY_RETRIES	8
+
+struct nft_sock;
+
+struct nft_status {
+	uint32_t	genid;		/* generation our last commit produced */
+	bool		owner;		/* table held with the owner flag */
+	bool		persist;	/* ... and the persist flag */
+	unsigned	retries;	/* ERESTART retries of the last apply */
+	size_t		messages;	/* netlink messages of the last batch */
+};
+
+/* nft_open - a netlink socket for nf_tables. Returns NULL and fills err. */
+struct nft_sock *nft_open(char *err, size_t errlen);
+
+/* nft_close - closes the socket; with the owner flag and no persist flag
+ * the kernel would destroy the table, so that combination is never used. */
+void nft_close(struct nft_sock *ns);
+
+/* nft_apply - replaces our table with rs in one transaction. want_owner:
+ * try the owner and persist flags (falls back to none when the kernel lacks
+ * persist). Returns 0, or -1 with a message in err naming the object and the
+ * config line the kernel refused. The old ruleset stays in force on error. */
+int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
+	      struct nft_status *st, char *err, size_t errlen);
+
+/* nft_delete_table - removes table inet name (ours only: the caller knows it
+ * is ours). Returns 0 or -1 with err. */
+int nft_delete_table(struct nft_sock *ns, const char *name, char *err,
+		     size_t errlen);
+
+/* nft_table_state - 1 if table inet name exists, 0 if not, -1 on error.
+ * *ours is set when it carries zonegate's mark. */
+int nft_table_state(struct nft_sock *ns, const char *name, bool *ours);
+
+#endif
