@@ -48,7 +48,7 @@ DEB_PKGS = build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	   libconfig-dev check libsubunit-dev nftables iproute2 rsyslog \
 	   hping3 mandoc groff-base util-linux procps python3
 
-.PHONY: all deps check unit nstest clean install uninstall demo bench man-lint
+.PHONY: all deps check unit clean install uninstall demo bench man-lint golden
 
 all: $(BINS)
 
@@ -114,3 +114,9 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN)
+
+# golden: rewrite the golden dumps after a deliberate change of the compiler
+golden: zonegatectl
+	./zonegatectl -c conf/minimal.conf check --dump > tests/unit/golden/minimal.nft
+	./zonegatectl -c conf/zonegate.conf check --dump > tests/unit/golden/zonegate.nft
+	cd tests/unit && ../../zonegatectl -c verdict.conf check --dump > golden/verdict.nft

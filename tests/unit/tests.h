@@ -18,6 +18,7 @@ Suite *addr_suite(void);
 Suite *lpm_suite(void);
 Suite *conf_suite(void);
 Suite *policy_suite(void);
+Suite *ruleset_suite(void);
 Suite *cli_suite(void);
 Suite *ns_suite(void);
 

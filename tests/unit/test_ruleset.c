@@ -1,0 +1,203 @@
+/* test_ruleset.c - the compiled table: golden dumps, rule counts that do
+ * not grow with entries, the overlap split, and the key layout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tests.h"
+#include "../../lib/ruleset.h"
+
+static char *dump_of(const char *path)
+{
+	struct err_list el;
+	struct model *m;
+	struct ruleset *rs;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	err_init(&el);
+	m = conf_load(path, &el);
+	ck_assert_msg(m != NULL, "%s", errs_text(&el));
+	rs = ruleset_compile(m);
+	ck_assert_ptr_nonnull(rs);
+	f = open_memstream(&buf, &len);
+	ruleset_dump(rs, f, 0);
+	fclose(f);
+	ruleset_free(rs);
+	model_free(m);
+	err_free(&el);
+	return buf;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "missing golden file %s (make golden)", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), n);
+	fclose(f);
+	return buf;
+}
+
+static const struct {
+	const char	*conf;
+	const char	*golden;
+} goldens[] = {
+	{ TOP "/conf/minimal.conf", "golden/minimal.nft" },
+	{ TOP "/conf/zonegate.conf", "golden/zonegate.nft" },
+	{ "verdict.conf", "golden/verdict.nft" },
+};
+
+START_TEST(golden_dump)
+{
+	char *got = dump_of(goldens[_i].conf);
+	char *want = slurp(goldens[_i].golden);
+
+	if (strcmp(got, want) != 0) {
+		FILE *f = fopen("golden-actual.nft", "w");
+
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+		ck_abort_msg("%s differs from %s (actual in tests/unit/"
+			     "golden-actual.nft; diff it, then make golden)",
+			     goldens[_i].conf, goldens[_i].golden);
+	}
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* gen_policy - n accept entries lgwan -> relay, each a host and a port. */
+static char *gen_policy(size_t n)
+{
+	size_t cap = 512 + n * 160, off, i;
+	char *t = malloc(cap);
+
+	off = (size_t)snprintf(t, cap, "version = 1;\nzones = (\n"
+		"{ name = \"lg\"; interfaces = [ \"lg0\" ]; networks = [ \"10.20.0.0/16\", \"fd00:20::/48\" ]; },\n"
+		"{ name = \"rl\"; interfaces = [ \"rl0\" ]; networks = [ \"10.30.0.0/16\" ]; },\n"
+		"{ name = \"in\"; interfaces = [ \"in0\" ]; networks = [ \"0.0.0.0/0\", \"::/0\" ]; } );\n"
+		"policy = (\n");
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+			"%s{ from = \"lg\"; to = \"rl\"; services = [ \"%s/%zu\" ]; "
+			"to_hosts = [ \"10.30.%zu.%zu\" ]; }\n", i ? "," : "",
+			i % 2 ? "udp" : "tcp", 1000 + i % 50000, (i / 250) % 256,
+			1 + i % 250);
+	snprintf(t + off, cap - off, ");\n");
+	return t;
+}
+
+static struct ruleset *compile_text(const char *text)
+{
+	struct err_list el;
+	struct model *m;
+	struct ruleset *rs;
+
+	err_init(&el);
+	m = parse_text(text, &el);
+	ck_assert_msg(m != NULL, "%s", errs_text(&el));
+	rs = ruleset_compile(m);
+	ck_assert_ptr_nonnull(rs);
+	model_free(m);
+	err_free(&el);
+	return rs;
+}
+
+START_TEST(rules_independent_of_entries)
+{
+	char *t10 = gen_policy(10), *t10k = gen_policy(10000);
+	struct ruleset *a = compile_text(t10), *b = compile_text(t10k);
+
+	ck_assert_uint_eq(ruleset_n_rules(a), ruleset_n_rules(b));
+	ck_assert_uint_eq(a->n_sets, b->n_sets);
+	ck_assert_uint_gt(ruleset_n_elems(b), ruleset_n_elems(a) + 9000);
+	ruleset_free(a);
+	ruleset_free(b);
+	free(t10);
+	free(t10k);
+}
+END_TEST
+
+static const struct rs_set *find_set(const struct ruleset *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_sets; i++)
+		if (strcmp(rs->sets[i].name, name) == 0)
+			return &rs->sets[i];
+	return NULL;
+}
+
+START_TEST(overlapping_entries_split_sets)
+{
+	/* an any-host entry and a host entry for the same port overlap; the
+	 * kernel refuses overlapping concatenated ranges in one set */
+	static const char text[] = "version = 1;\nzones = (\n"
+		"{ name = \"a\"; networks = [ \"10.1.0.0/16\" ]; },\n"
+		"{ name = \"b\"; networks = [ \"10.2.0.0/16\" ]; } );\n"
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; to_hosts = [ \"10.2.0.5\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/81\" ]; to_hosts = [ \"10.2.0.5\" ]; } );\n";
+	struct ruleset *rs = compile_text(text);
+	const struct rs_set *s0 = find_set(rs, "acc_a_b_4t0");
+	const struct rs_set *s1 = find_set(rs, "acc_a_b_4t1");
+
+	ck_assert_ptr_nonnull(s0);
+	ck_assert_ptr_nonnull(s1);
+	ck_assert_ptr_null(find_set(rs, "acc_a_b_4t2"));
+	/* the exact duplicate is dropped: 3 distinct elements in all */
+	ck_assert_uint_eq(s0->n_elems + s1->n_elems, 3);
+	ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(key_layout)
+{
+	static const char text[] = "version = 1;\nzones = (\n"
+		"{ name = \"a\"; networks = [ \"10.1.0.0/16\" ]; },\n"
+		"{ name = \"b\"; networks = [ \"10.2.0.0/16\" ]; } );\n"
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"udp/5000-5100\" ];\n"
+		"  from_hosts = [ \"10.1.2.0/24\" ]; to_hosts = [ \"10.2.0.9\" ]; } );\n";
+	static const uint8_t lo[16] = { 10, 1, 2, 0, 17, 0, 0, 0, 0x13, 0x88, 0, 0,
+					10, 2, 0, 9 };
+	static const uint8_t hi[16] = { 10, 1, 2, 255, 17, 0, 0, 0, 0x13, 0xec, 0, 0,
+					10, 2, 0, 9 };
+	struct ruleset *rs = compile_text(text);
+	const struct rs_set *s = find_set(rs, "acc_a_b_4t0");
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->key_len, 16);
+	ck_assert_uint_eq(s->n_elems, 1);
+	ck_assert_mem_eq(s->elems[0].key, lo, 16);
+	ck_assert_mem_eq(s->elems[0].key_end, hi, 16);
+	ck_assert_ptr_null(find_set(rs, "acc_a_b_6t0"));	/* no IPv6 hosts */
+	ruleset_free(rs);
+}
+END_TEST
+
+Suite *ruleset_suite(void)
+{
+	Suite *s = suite_create("ruleset");
+	TCase *tc = tcase_create("compile");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, golden_dump, 0,
+			    sizeof(goldens) / sizeof(goldens[0]));
+	tcase_add_test(tc, rules_independent_of_entries);
+	tcase_add_test(tc, overlapping_entries_split_sets);
+	tcase_add_test(tc, key_layout);
+	suite_add_tcase(s, tc);
+	return s;
+}
