@@ -924,6 +924,20 @@ static void add_chain(struct batch *bt, struct nft_sock *ns,
 	nftnl_chain_free(nc);
 }
 
+/*
+ * fault_key_len - fault injection for the tests of error reporting: with
+ * ZONEGATED_FAULT=set:NAME in the environment, set NAME is declared with a
+ * wrong key length, so the kernel refuses its elements in the middle of the
+ * batch. Nothing else reads that variable.
+ */
+static uint32_t fault_key_len(const struct rs_set *s)
+{
+	const char *f = getenv("ZONEGATED_FAULT");
+
+	return f != NULL && strncmp(f, "set:", 4) == 0 &&
+	       strcmp(f + 4, s->name) == 0 ? 4 : 0;
+}
+
 static uint32_t key_type(const struct rs_set *s)
 {
 	static const uint32_t dt[] = {
@@ -960,7 +974,7 @@ static void add_set(struct batch *bt, struct nft_sock *ns,
 	nftnl_set_set_str(ns_, NFTNL_SET_NAME, s->name);
 	nftnl_set_set_u32(ns_, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(ns_, NFTNL_SET_ID, (uint32_t)idx + 1);
-	nftnl_set_set_u32(ns_, NFTNL_SET_KEY_LEN, s->key_len);
+	nftnl_set_set_u32(ns_, NFTNL_SET_KEY_LEN, s->key_len + fault_key_len(s));
 	nftnl_set_set_u32(ns_, NFTNL_SET_KEY_TYPE, key_type(s));
 	if (s->interval)
 		flags |= NFT_SET_INTERVAL;
