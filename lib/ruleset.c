@@ -277,6 +277,8 @@ struct cc {
 	int			*gw_chain;	/* per zone: gw_Z */
 	int			*deny_obj;	/* per pair */
 	int			*acc_obj;	/* per pair */
+	int			*spoof_obj;	/* per zone */
+	int			unknown_obj;	/* of the chain being built */
 	int			fail;
 };
 
@@ -860,8 +862,7 @@ static void src_body(struct cc *cc, int z, bool input)
 			return;
 		snprintf(prefix, sizeof(prefix), "zg spoof %s %s", zn->name,
 			 input ? ZONE_GATEWAY_NAME : "-");
-		log_drop(cc, spoof, prefix, cc->deny_obj[model_pair(m, z,
-			 input ? ZONE_GATEWAY : z)], zn->line,
+		log_drop(cc, spoof, prefix, cc->spoof_obj[z], zn->line,
 			 "source address arrived on another zone's interface");
 		rb_set(&b, RX_LOOKUP, set, 1);
 		rb_verdict(&b, RV_GOTO, spoof);
@@ -884,8 +885,7 @@ static void src_body(struct cc *cc, int z, bool input)
 		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "destination zone") < 0);
 	}
 	snprintf(prefix, sizeof(prefix), "zg unknown-zone %s -", zn->name);
-	log_drop(cc, ch, prefix, cc->deny_obj[model_pair(m, z, z)], 0,
-		 "destination in no zone");
+	log_drop(cc, ch, prefix, cc->unknown_obj, 0, "destination in no zone");
 }
 
 /* base - the head of forward or input. */
@@ -950,9 +950,10 @@ static void base_chain(struct cc *cc, bool input)
 		rb_set(&b, RX_VMAP, set, 0);
 		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "source zone") < 0);
 	}
-	unk = add_obj(cc->rs, RO_COUNTER, "packets from addresses in no zone",
-		      "unknown_%s", input ? "input" : "forward");
+	unk = add_obj(cc->rs, RO_COUNTER, "packets from or to addresses in "
+		      "no zone", "unknown_%s", input ? "input" : "forward");
 	FAIL_IF(cc, unk < 0);
+	cc->unknown_obj = unk;
 	log_drop(cc, ch, input ? "zg unknown-zone - gateway" : "zg unknown-zone - -",
 		 unk, 0, "source in no zone");
 	for (z = 0; z < m->n_zones; z++)
@@ -974,6 +975,13 @@ static void objects(struct cc *cc)
 	cc->log_limit = add_obj(cc->rs, RO_LIMIT, "NFLOG budget of all deny rules",
 				"log_limit");
 	FAIL_IF(cc, cc->log_limit < 0);
+	for (s = 0; s < m->n_zones; s++)
+		if (m->zones[s].n_ifaces > 0) {
+			cc->spoof_obj[s] = add_obj(cc->rs, RO_COUNTER,
+				"packets with this zone's addresses from another "
+				"zone's interface", "spoof_%s", zname(m, (int)s));
+			FAIL_IF(cc, cc->spoof_obj[s] < 0);
+		}
 	for (s = 0; s < m->n_zones; s++)
 		for (d = 0; d <= m->n_zones; d++) {
 			int to = d == m->n_zones ? ZONE_GATEWAY : (int)d;
@@ -1002,8 +1010,9 @@ struct ruleset *ruleset_compile(const struct model *m)
 	cc.gw_chain = calloc(m->n_zones + 1, sizeof(int));
 	cc.deny_obj = calloc(np + 1, sizeof(int));
 	cc.acc_obj = calloc(np + 1, sizeof(int));
+	cc.spoof_obj = calloc(m->n_zones + 1, sizeof(int));
 	if (!cc.rs || !cc.pair_chain || !cc.src_chain || !cc.gw_chain ||
-	    !cc.deny_obj || !cc.acc_obj) {
+	    !cc.deny_obj || !cc.acc_obj || !cc.spoof_obj) {
 		cc.fail = 1;
 		goto out;
 	}
@@ -1025,6 +1034,7 @@ out:
 	free(cc.gw_chain);
 	free(cc.deny_obj);
 	free(cc.acc_obj);
+	free(cc.spoof_obj);
 	if (cc.fail) {
 		ruleset_free(cc.rs);
 		errno = ENOMEM;
