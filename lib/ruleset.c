@@ -204,11 +204,17 @@ static void rb_verdict(struct rb *b, enum rs_verdict_code code, int chain)
 	}
 }
 
+/* rb_log - limit, count what is sent to NFLOG, log. The count is exact (a
+ * packet over the limit stops at the limit), so the daemon can tell the
+ * packets the limit kept from it: denied minus sent. */
 static void rb_log(struct rb *b, const char *prefix, uint16_t snaplen)
 {
 	struct rs_expr *x;
 
 	rb_x(b, RX_LIMIT);
+	x = rb_x(b, RX_COUNTER);
+	if (x)
+		x->obj = RS_OBJ_NFLOG_SENT;
 	x = rb_x(b, RX_LOG);
 	if (x) {
 		x->text = strdup(prefix);
@@ -974,7 +980,9 @@ static void objects(struct cc *cc)
 
 	cc->log_limit = add_obj(cc->rs, RO_LIMIT, "NFLOG budget of all deny rules",
 				"log_limit");
-	FAIL_IF(cc, cc->log_limit < 0);
+	FAIL_IF(cc, cc->log_limit != RS_OBJ_LOG_LIMIT);
+	FAIL_IF(cc, add_obj(cc->rs, RO_COUNTER, "denied packets sent to NFLOG",
+			    "nflog_sent") != RS_OBJ_NFLOG_SENT);
 	for (s = 0; s < m->n_zones; s++)
 		if (m->zones[s].n_ifaces > 0) {
 			cc->spoof_obj[s] = add_obj(cc->rs, RO_COUNTER,

@@ -136,6 +136,10 @@ enum rs_obj_kind {
 	RO_LIMIT,
 };
 
+/* the first two objects of every ruleset */
+#define RS_OBJ_LOG_LIMIT	0
+#define RS_OBJ_NFLOG_SENT	1
+
 struct rs_obj {
 	char			name[RS_NAME_MAX];
 	enum rs_obj_kind	kind;
