@@ -36,6 +36,9 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, policy_suite());
 	srunner_add_suite(sr, ruleset_suite());
+	srunner_add_suite(sr, pkt_suite());
+	srunner_add_suite(sr, viol_suite());
+	srunner_add_suite(sr, agg_suite());
 	srunner_add_suite(sr, cli_suite());
 	/* namespace tests need root; `make check` runs them, `make unit` not */
 	if (argc > 1 && strcmp(argv[1], "--ns") == 0)

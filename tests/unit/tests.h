@@ -19,6 +19,9 @@ Suite *lpm_suite(void);
 Suite *conf_suite(void);
 Suite *policy_suite(void);
 Suite *ruleset_suite(void);
+Suite *pkt_suite(void);
+Suite *viol_suite(void);
+Suite *agg_suite(void);
 Suite *cli_suite(void);
 Suite *ns_suite(void);
 
