@@ -36,7 +36,8 @@ LIB_OBJ	= $(LIB_SRC:.c=.o)
 LIB	= lib/libzonegate.a
 
 DAEMON_COMMON = daemon/confcheck.o
-ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o $(DAEMON_COMMON)
+ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
+		daemon/slog.o $(DAEMON_COMMON)
 ZONEGATECTL_OBJ = daemon/zonegatectl.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 

@@ -1313,3 +1313,55 @@ int nft_delete_table(struct nft_sock *ns, const char *name, char *err,
 	}
 	return 0;
 }
+
+struct ctr_q {
+	const char		*table;
+	struct nft_counters	*c;
+};
+
+static int ctr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ctr_q *q = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	const char *name;
+	uint64_t pkts;
+
+	if (o == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0 ||
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), q->table) != 0) {
+		nftnl_obj_free(o);
+		return MNL_CB_OK;
+	}
+	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+	pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+	if (strncmp(name, "deny_", 5) == 0 || strncmp(name, "spoof_", 6) == 0 ||
+	    strncmp(name, "unknown_", 8) == 0)
+		q->c->denied += pkts;
+	else if (strcmp(name, "nflog_sent") == 0)
+		q->c->nflog_sent += pkts;
+	else if (strncmp(name, "acc_", 4) == 0)
+		q->c->accepted += pkts;
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+int nft_read_counters(struct nft_sock *ns, const char *name,
+		      struct nft_counters *c)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ctr_q q = { .table = name, .c = c };
+	struct nlmsghdr *nlh;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
+				    ++ns->seq);
+	rc = request(ns, nlh, ctr_cb, &q);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}

@@ -52,4 +52,16 @@ int nft_delete_table(struct nft_sock *ns, const char *name, char *err,
  * *ours is set when it carries zonegate's mark. */
 int nft_table_state(struct nft_sock *ns, const char *name, bool *ours);
 
+/* Sums of our table's counters. */
+struct nft_counters {
+	uint64_t	denied;		/* deny_*, spoof_*, unknown_* packets */
+	uint64_t	nflog_sent;	/* denied packets handed to NFLOG */
+	uint64_t	accepted;	/* acc_*: new flows accepted */
+};
+
+/* nft_read_counters - reads the counters of table inet name. Returns 0 or
+ * -1 with errno. */
+int nft_read_counters(struct nft_sock *ns, const char *name,
+		      struct nft_counters *c);
+
 #endif

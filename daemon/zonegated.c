@@ -6,21 +6,41 @@
  * (the gateway stays closed) unless on_stop = "flush".
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "confcheck.h"
 #include "log.h"
 #include "nft.h"
+#include "slog.h"
+#include "../lib/agg.h"
 #include "../lib/conf.h"
+#include "../lib/nflog.h"
+#include "../lib/pkt.h"
 #include "../lib/ruleset.h"
+#include "../lib/viol.h"
+
+/* What happened to the NFLOG records the daemon read. */
+struct vstats {
+	uint64_t	records;	/* read from the NFLOG group */
+	uint64_t	violations;	/* attributed and counted in the log */
+	uint64_t	permits;
+	uint64_t	malformed;	/* NFLOG or header problems */
+	uint64_t	bad_prefix;	/* a prefix zonegate did not write */
+	uint64_t	unknown_iface;	/* an interface index that is gone */
+	uint64_t	disagree;	/* prefix and engine differ */
+	uint64_t	by_err[8];	/* malformed, by pkt_err */
+};
 
 struct zgd {
 	const char		*path;
@@ -28,7 +48,21 @@ struct zgd {
 	struct model		*m;
 	struct nft_sock		*nft;
 	struct nft_status	st;
+	struct capture		*cap;
+	struct slog		*slog;
+	struct agg		*agg;
+	struct vstats		vs;
+	struct nft_counters	base;	/* kernel counters at start */
+	uint64_t		next_total_ms;
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void usage(void)
 {
@@ -94,6 +128,114 @@ static int apply(struct zgd *d, const struct model *m)
 	return rc;
 }
 
+/* emit_line - agg's output: into the syslog queue, or counted as lost. */
+static void emit_line(void *arg, enum agg_kind kind, const char *line,
+		      uint64_t count)
+{
+	struct zgd *d = arg;
+	int pri = kind == AGG_PERMIT ? LOG_NOTICE : LOG_WARNING;
+
+	if (slog_put(d->slog, pri, line) < 0)
+		agg_lost(d->agg, count);
+}
+
+static bool ifname(bool has, uint32_t idx, char *buf)
+{
+	buf[0] = '\0';
+	if (!has)
+		return true;
+	return if_indextoname(idx, buf) != NULL;
+}
+
+/* on_record - one NFLOG record: parse, attribute, fold. Hostile input is
+ * counted and skipped; nothing in it is trusted beyond its bounds. */
+static void on_record(void *arg, const uint8_t *rec, size_t caplen,
+		      uint64_t ts_sec)
+{
+	struct zgd *d = arg;
+	char in[IF_NAMESIZE], out[IF_NAMESIZE];
+	struct viol_event ev;
+	struct nflog_rec r;
+	struct pkt_info pi;
+	enum pkt_err pe;
+	enum viol_err ve;
+
+	d->vs.records++;
+	if (nflog_parse(rec, caplen, &r) != NFLOG_OK) {
+		d->vs.malformed++;
+		return;
+	}
+	pe = pkt_parse(r.payload, r.payload_len, r.family, &pi);
+	if (pe != PKT_OK) {
+		d->vs.malformed++;
+		d->vs.by_err[pe & 7]++;
+		return;
+	}
+	if (!ifname(r.has_indev, r.indev, in) || !ifname(r.has_outdev, r.outdev, out)) {
+		d->vs.unknown_iface++;
+		return;
+	}
+	ve = viol_attribute(d->m, r.prefix, &pi, in, out, &ev);
+	if (ve == VIOL_EPREFIX) {
+		d->vs.bad_prefix++;
+		return;
+	}
+	if (ve == VIOL_EDISAGREE)
+		d->vs.disagree++;
+	if (ev.permit)
+		d->vs.permits++;
+	else
+		d->vs.violations++;
+	agg_event(d->agg, d->m, &ev, now_ms(), r.has_ts ? r.ts_sec : ts_sec);
+}
+
+/* totals - the periodic line that makes the counts add up with the
+ * kernel's: what was denied, what reached the log, what the in-kernel
+ * limit kept from the daemon. Cumulative since the daemon started. */
+static void totals(struct zgd *d)
+{
+	struct nft_counters c;
+	uint64_t denied, sent, drop = 0, ifdrop = 0;
+	char line[VIOL_LINE_MAX];
+
+	if (nft_read_counters(d->nft, d->m->set.table, &c) < 0) {
+		log_warn("cannot read the counters of table %s", d->m->set.table);
+		return;
+	}
+	denied = c.denied - d->base.denied;
+	sent = c.nflog_sent - d->base.nflog_sent;
+	if (d->cap)
+		capture_drops(d->cap, &drop, &ifdrop);
+	snprintf(line, sizeof(line), "violations-total kernel_denied=%llu "
+		 "logged=%llu skipped=%llu kernel_dropped_unlogged=%llu "
+		 "nflog_lost=%lld pcap_drop=%llu disagree=%llu",
+		 (unsigned long long)denied,
+		 (unsigned long long)d->vs.violations,
+		 (unsigned long long)(d->vs.malformed + d->vs.bad_prefix +
+				      d->vs.unknown_iface),
+		 (unsigned long long)(denied - sent),
+		 (long long)(sent - (d->vs.records - d->vs.permits)),
+		 (unsigned long long)drop, (unsigned long long)d->vs.disagree);
+	slog_put(d->slog, LOG_INFO, line);
+}
+
+/* drain - reads everything queued on the NFLOG group now. */
+static void drain(struct zgd *d)
+{
+	char err[256];
+	int n, rounds = 0;
+
+	if (d->cap == NULL)
+		return;
+	do {
+		n = capture_read(d->cap, 1000, err, sizeof(err));
+		if (n < 0) {
+			log_errx("nflog: %s", err);
+			return;
+		}
+	} while (n > 0 && ++rounds < 100);
+}
+
 static void reload(struct zgd *d)
 {
 	struct model *m;
@@ -118,15 +260,35 @@ static void reload(struct zgd *d)
 		model_free(m);
 		return;
 	}
+	/* pending summaries belong to the old policy: write them now */
+	drain(d);
+	agg_flush(d->agg, d->m, now_ms());
 	log_facility(m->set.facility);
+	slog_facility(d->slog, m->set.facility);
 	model_free(d->m);
 	d->m = m;
+}
+
+/* final_flush - the counts of the last moments, written before exit. */
+static void final_flush(struct zgd *d)
+{
+	int i;
+
+	drain(d);
+	agg_flush(d->agg, d->m, now_ms());
+	totals(d);
+	for (i = 0; i < 200 && slog_pending(d->slog) > 0; i++) {
+		slog_flush(d->slog);
+		if (slog_pending(d->slog) > 0)
+			poll(NULL, 0, 10);
+	}
 }
 
 static void stop(struct zgd *d)
 {
 	char err[NFT_ERR_MAX];
 
+	final_flush(d);
 	if (d->m->set.on_stop_flush) {
 		if (nft_delete_table(d->nft, d->m->set.table, err, sizeof(err)) < 0)
 			log_errx("stop: %s", err);
@@ -153,37 +315,102 @@ static int signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int loop(struct zgd *d, int sfd)
+static void tick(struct zgd *d, int tfd)
 {
-	for (;;) {
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-		struct signalfd_siginfo si;
+	uint64_t exp, now = now_ms();
 
-		if (poll(&pfd, 1, -1) < 0) {
+	if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+		log_warn("timer");
+	agg_tick(d->agg, d->m, now);
+	if (now >= d->next_total_ms) {
+		totals(d);
+		d->next_total_ms = now + (uint64_t)d->m->set.log_window * 1000;
+	}
+}
+
+static bool on_signal(struct zgd *d, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			stop(d);
+			return false;
+		}
+	}
+	return true;
+}
+
+enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_N };
+
+static int loop(struct zgd *d, int sfd, int tfd)
+{
+	char err[256];
+
+	for (;;) {
+		struct pollfd pfd[FD_N] = {
+			[FD_SIG] = { .fd = sfd, .events = POLLIN },
+			[FD_TIMER] = { .fd = tfd, .events = POLLIN },
+			[FD_NFLOG] = { .fd = d->cap ? capture_fd(d->cap) : -1,
+				       .events = POLLIN },
+			[FD_SLOG] = { .fd = slog_pending(d->slog) ?
+				      slog_fd(d->slog) : -1, .events = POLLOUT },
+		};
+
+		if (poll(pfd, FD_N, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 1;
 		}
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			switch (si.ssi_signo) {
-			case SIGHUP:
-				reload(d);
-				break;
-			case SIGTERM:
-			case SIGINT:
-				stop(d);
-				return 0;
-			}
-		}
+		if ((pfd[FD_NFLOG].revents & POLLIN) &&
+		    capture_read(d->cap, 256, err, sizeof(err)) < 0)
+			log_errx("nflog: %s", err);
+		if (pfd[FD_TIMER].revents & POLLIN)
+			tick(d, tfd);
+		if (slog_pending(d->slog))
+			slog_flush(d->slog);
+		if ((pfd[FD_SIG].revents & POLLIN) && !on_signal(d, sfd))
+			return 0;
 	}
+}
+
+/* start_monitor - NFLOG capture, the syslog writer, the folding table and
+ * the one-second tick. A capture failure is logged: enforcement goes on. */
+static int start_monitor(struct zgd *d)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	char err[256];
+	int tfd;
+
+	d->slog = slog_new("zonegated", d->m->set.facility, d->foreground);
+	d->agg = agg_new(d->m->set.log_window, d->m->set.log_rate,
+			 AGG_ENTRIES_DEFAULT, emit_line, d);
+	if (d->slog == NULL || d->agg == NULL)
+		fatalx("out of memory");
+	d->cap = capture_open_nflog(d->m->set.log_group, on_record, d, err,
+				    sizeof(err));
+	if (d->cap == NULL)
+		log_errx("violations will not be reported: %s", err);
+	if (nft_read_counters(d->nft, d->m->set.table, &d->base) < 0)
+		log_warn("cannot read the counters of table %s", d->m->set.table);
+	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+		fatalx("cannot create the timer: %s", strerror(errno));
+	return tfd;
 }
 
 int main(int argc, char **argv)
 {
 	struct zgd d = { .path = CONF_DEFAULT_PATH };
 	char err[NFT_ERR_MAX];
-	int c, check_only = 0, sfd, rc;
+	int c, check_only = 0, sfd, tfd, rc;
 
 	while ((c = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (c) {
@@ -232,9 +459,14 @@ int main(int argc, char **argv)
 			fatalx("cannot go to the background: %s", strerror(errno));
 		log_init("zonegated", false, d.m->set.facility);
 	}
-	rc = loop(&d, sfd);
+	tfd = start_monitor(&d);
+	rc = loop(&d, sfd, tfd);
+	capture_close(d.cap);
+	agg_free(d.agg);
+	slog_free(d.slog);
 	nft_close(d.nft);
 	model_free(d.m);
 	close(sfd);
+	close(tfd);
 	return rc;
 }

@@ -331,7 +331,7 @@ static const struct {
 
 static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
-	"table_owner",
+	"table_owner", "log_window",
 };
 
 static void defaults(struct settings *st)
@@ -339,6 +339,7 @@ static void defaults(struct settings *st)
 	snprintf(st->table, sizeof(st->table), "zonegate");
 	st->log_group = 7;
 	st->log_rate = 20;
+	st->log_window = 60;
 	st->facility = LOG_DAEMON;
 	snprintf(st->facility_name, sizeof(st->facility_name), "daemon");
 	st->on_stop_flush = false;
@@ -400,6 +401,9 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 	if ((s = member(c, g, what, "log_rate", K_INT, NULL)) != NULL &&
 	    get_int(c, s, what, "log_rate", 1, 100000, &v))
 		c->m->set.log_rate = (unsigned)v;
+	if ((s = member(c, g, what, "log_window", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "log_window", 1, 3600, &v))
+		c->m->set.log_window = (unsigned)v;
 	if ((s = member(c, g, what, "syslog_facility", K_STRING, NULL)) != NULL)
 		read_facility(c, s);
 	if ((s = member(c, g, what, "table_owner", K_BOOL, NULL)) != NULL)

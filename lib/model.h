@@ -104,6 +104,7 @@ struct settings {
 	char		table[ZG_NAME_MAX + 1];
 	unsigned	log_group;
 	unsigned	log_rate;
+	unsigned	log_window;	/* seconds a violation's repeats fold */
 	int		facility;	/* LOG_DAEMON, ... */
 	char		facility_name[16];
 	bool		on_stop_flush;

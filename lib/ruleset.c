@@ -520,6 +520,7 @@ static const char *const act_tag[] = {
 struct pset {
 	int		from, to;
 	enum action	act;
+	bool		log;		/* accept entries with log = true */
 	int		family;
 	bool		icmp;
 	int		chain;
@@ -540,32 +541,50 @@ static int mk_pset(struct cc *cc, void *arg, unsigned color)
 	bool v4 = p->family == AF_INET;
 	const enum rs_field *f = p->icmp ? (v4 ? pair4 : pair6) : (v4 ? tuple4 : tuple6);
 	unsigned nf = p->icmp ? 2 : 4;
-	char comment[RS_COMMENT_MAX + 1];
+	char comment[RS_COMMENT_MAX + 1], prefix[RS_PREFIX_MAX + 1];
 	struct rb b = { 0 };
-	int set;
+	int set, pass;
 
 	snprintf(comment, sizeof(comment), "%s:%d %s->%s %s", cc->file, p->line,
 		 zname(m, p->from), zname(m, p->to), p->act == ACTION_ACCEPT ?
-		 "allowed" : p->act == ACTION_REJECT ? "rejected" : "dropped");
+		 (p->log ? "allowed, logged" : "allowed") :
+		 p->act == ACTION_REJECT ? "rejected" : "dropped");
 	set = add_set(cc->rs, f, nf, true, false, p->line, comment,
-		      "%s_%s_%s_%c%c%u", act_tag[p->act], zname(m, p->from),
-		      zname(m, p->to), v4 ? '4' : '6', p->icmp ? 'i' : 't', color);
+		      "%s%s_%s_%s_%c%c%u", act_tag[p->act], p->log ? "l" : "",
+		      zname(m, p->from), zname(m, p->to), v4 ? '4' : '6',
+		      p->icmp ? 'i' : 't', color);
 	if (set < 0)
 		return -1;
-	rb_arg(&b, RX_NFPROTO, v4 ? NFPROTO_V4 : NFPROTO_V6);
-	if (p->icmp) {
-		rb_arg(&b, RX_L4PROTO, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-		rb_arg(&b, RX_ICMP_TYPE, v4 ? 8 : 128);
+	snprintf(prefix, sizeof(prefix), "zg permit %s %s", zname(m, p->from),
+		 zname(m, p->to));
+	/* a logged accept is two rules on one set: log (no verdict), accept */
+	for (pass = p->log ? 0 : 1; pass < 2; pass++) {
+		rb_arg(&b, RX_NFPROTO, v4 ? NFPROTO_V4 : NFPROTO_V6);
+		if (p->icmp) {
+			rb_arg(&b, RX_L4PROTO, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+			rb_arg(&b, RX_ICMP_TYPE, v4 ? 8 : 128);
+		}
+		rb_set(&b, RX_LOOKUP, set, 0);
+		if (pass == 0) {
+			struct rs_expr *x;
+
+			rb_x(&b, RX_LIMIT);
+			x = rb_x(&b, RX_LOG);
+			if (x) {
+				x->text = strdup(prefix);
+				x->snaplen = RS_LOG_SNAPLEN_TCP;
+				if (x->text == NULL)
+					b.oom = true;
+			}
+		} else if (p->act == ACTION_ACCEPT) {
+			rb_counter(&b, cc->acc_obj[model_pair(m, p->from, p->to)]);
+			rb_verdict(&b, RV_ACCEPT, 0);
+		} else {
+			rb_verdict(&b, RV_GOTO, p->target);
+		}
+		if (rb_close(cc->rs, p->chain, &b, p->line, "%s", comment) < 0)
+			return -1;
 	}
-	rb_set(&b, RX_LOOKUP, set, 0);
-	if (p->act == ACTION_ACCEPT) {
-		rb_counter(&b, cc->acc_obj[model_pair(m, p->from, p->to)]);
-		rb_verdict(&b, RV_ACCEPT, 0);
-	} else {
-		rb_verdict(&b, RV_GOTO, p->target);
-	}
-	if (rb_close(cc->rs, p->chain, &b, p->line, "%s", comment) < 0)
-		return -1;
 	return set;
 }
 
@@ -671,54 +690,69 @@ static int deny_chain(struct cc *cc, int from, int to, enum action act)
 }
 
 /* pair_body - the rules of pair_FROM_TO: drop, reject, accept lookups. */
+/* The lookups of a pair chain, in order: an explicit drop wins over a
+ * reject, a reject over an accept; accepted flows of entries with log = true
+ * are logged (as "zg permit") before they are accepted. */
+static const struct {
+	enum action	act;
+	bool		log;
+} passes[] = {
+	{ ACTION_DROP, false },
+	{ ACTION_REJECT, false },
+	{ ACTION_ACCEPT, true },
+	{ ACTION_ACCEPT, false },
+};
+
+static void set_fields(struct rs_set *tmp, int family, bool icmp)
+{
+	static const enum rs_field t4[] = { RF_SADDR4, RF_L4PROTO, RF_DPORT, RF_DADDR4 };
+	static const enum rs_field i4[] = { RF_SADDR4, RF_DADDR4 };
+	static const enum rs_field t6[] = { RF_SADDR6, RF_L4PROTO, RF_DPORT, RF_DADDR6 };
+	static const enum rs_field i6[] = { RF_SADDR6, RF_DADDR6 };
+	const enum rs_field *f = family == AF_INET ? (icmp ? i4 : t4) : (icmp ? i6 : t6);
+
+	tmp->n_fields = icmp ? 2 : 4;
+	memcpy(tmp->fields, f, tmp->n_fields * sizeof(*f));
+}
+
 static void pair_body(struct cc *cc, int from, int to, int chain)
 {
-	static const enum action order[] = { ACTION_DROP, ACTION_REJECT, ACTION_ACCEPT };
 	static const int fams[] = { AF_INET, AF_INET6 };
 	const struct model *m = cc->m;
 	size_t pair = model_pair(m, from, to), i, a, f, k;
 	struct layout l;
 
-	for (a = 0; a < 3; a++) {
+	for (a = 0; a < sizeof(passes) / sizeof(passes[0]); a++) {
 		int target = -1;
 
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < 2; k++) {
 				struct group g = { 0 };
 				struct pset ps = {
-					.from = from, .to = to, .act = order[a],
-					.family = fams[f], .icmp = k == 1,
-					.chain = chain, .line = 0,
+					.from = from, .to = to, .act = passes[a].act,
+					.log = passes[a].log, .family = fams[f],
+					.icmp = k == 1, .chain = chain, .line = 0,
 				};
 				struct rs_set tmp = { 0 };
 
 				for (i = m->pair_first[pair]; i < m->pair_first[pair + 1]; i++) {
 					const struct policy *p = &m->policies[m->pair_pol[i]];
 
-					if (p->action != order[a])
+					if (p->action != passes[a].act ||
+					    (p->action == ACTION_ACCEPT &&
+					     p->log != passes[a].log))
 						continue;
 					if (ps.line == 0)
 						ps.line = p->line;
 					FAIL_IF(cc, entry_boxes(p, fams[f], k == 1, &g) < 0);
 				}
-				if (g.n > 0 && order[a] != ACTION_ACCEPT && target < 0) {
-					target = deny_chain(cc, from, to, order[a]);
+				if (g.n > 0 && passes[a].act != ACTION_ACCEPT &&
+				    target < 0) {
+					target = deny_chain(cc, from, to, passes[a].act);
 					FAIL_IF(cc, target < 0);
 				}
 				ps.target = target;
-				/* the layout of the set this group goes to */
-				tmp.n_fields = k == 1 ? 2 : 4;
-				if (fams[f] == AF_INET) {
-					enum rs_field t[] = { RF_SADDR4, RF_L4PROTO, RF_DPORT, RF_DADDR4 };
-					enum rs_field ic[] = { RF_SADDR4, RF_DADDR4 };
-
-					memcpy(tmp.fields, k == 1 ? ic : t, tmp.n_fields * sizeof(t[0]));
-				} else {
-					enum rs_field t[] = { RF_SADDR6, RF_L4PROTO, RF_DPORT, RF_DADDR6 };
-					enum rs_field ic[] = { RF_SADDR6, RF_DADDR6 };
-
-					memcpy(tmp.fields, k == 1 ? ic : t, tmp.n_fields * sizeof(t[0]));
-				}
+				set_fields(&tmp, fams[f], k == 1);
 				layout_of(&tmp, &l);
 				FAIL_IF(cc, !cc->fail && place(cc, &g, &l, mk_pset, &ps) < 0);
 				free(g.b);
