@@ -10,7 +10,10 @@
 #include <pcap/pcap.h>
 #include <stdint.h>
 
-#define CAPTURE_SNAPLEN		256	/* NFLOG attributes + headers */
+/* libpcap reads each netlink datagram into a buffer of snaplen + 128, and
+ * the kernel may batch several records into one datagram: a small snaplen
+ * would truncate the batch. The rules already cut each packet to headers. */
+#define CAPTURE_SNAPLEN		65535
 #define CAPTURE_BUFFER		(8 * 1024 * 1024)
 
 struct capture;

@@ -182,9 +182,13 @@ size_t viol_format(char *buf, size_t len, const struct model *m,
 	n += snprintf(buf + n, len - (size_t)n, " in=%s out=%s", in, out);
 	if ((size_t)n >= len)
 		return len - 1;
-	if (ev->permit && ev->entry != NULL)
-		n += snprintf(buf + n, len - (size_t)n, " rule=%s:%d",
-			      m->path, ev->entry->line);
+	if (ev->permit && ev->entry != NULL) {
+		char path[256];
+
+		viol_escape(path, sizeof(path), m->path);
+		n += snprintf(buf + n, len - (size_t)n, " rule=%s:%d", path,
+			      ev->entry->line);
+	}
 	if ((size_t)n >= len)
 		return len - 1;
 	n += snprintf(buf + n, len - (size_t)n, " count=%llu",
