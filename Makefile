@@ -37,7 +37,7 @@ LIB	= lib/libzonegate.a
 
 DAEMON_COMMON = daemon/confcheck.o
 ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
-		daemon/slog.o $(DAEMON_COMMON)
+		daemon/slog.o daemon/control.o $(DAEMON_COMMON)
 ZONEGATECTL_OBJ = daemon/zonegatectl.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 

@@ -10,6 +10,12 @@
 #include "log.h"
 
 static bool to_stderr;
+static FILE *tee;
+
+void log_tee(FILE *f)
+{
+	tee = f;
+}
 static const char *log_ident = "zonegated";
 
 void log_init(const char *ident, bool foreground, int facility)
@@ -43,6 +49,8 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 			msg, suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	}
+	if (tee != NULL)
+		fprintf(tee, "%s%s%s\n", msg, suffix ? ": " : "", suffix ? suffix : "");
 	syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
 	errno = saved;
 }

@@ -4,9 +4,14 @@
 #define ZG_LOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* log_init - opens syslog with ident and facility; foreground adds stderr. */
 void log_init(const char *ident, bool foreground, int facility);
+
+/* log_tee - also copies every message to f (NULL stops): the control
+ * socket's reload hands its client what the reload logged. */
+void log_tee(FILE *f);
 
 /* log_facility - switches the syslog facility (after a reload). */
 void log_facility(int facility);

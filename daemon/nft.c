@@ -1365,3 +1365,81 @@ int nft_read_counters(struct nft_sock *ns, const char *name,
 	}
 	return 0;
 }
+
+struct each_q {
+	const char	*table;
+	nft_counter_fn	fn;
+	void		*arg;
+};
+
+static int each_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct each_q *q = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), q->table) == 0)
+		q->fn(q->arg, nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+		      nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS),
+		      nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES));
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+int nft_each_counter(struct nft_sock *ns, const char *name, nft_counter_fn fn,
+		     void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct each_q q = { .table = name, .fn = fn, .arg = arg };
+	struct nlmsghdr *nlh;
+	int rc;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
+				    ++ns->seq);
+	rc = request(ns, nlh, each_cb, &q);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+struct rules_q {
+	const char	*table;
+	size_t		n;
+};
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rules_q *q = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), q->table) == 0)
+		q->n++;
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int nft_count_rules(struct nft_sock *ns, const char *name, size_t *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct rules_q q = { .table = name };
+	struct nlmsghdr *nlh;
+	int rc;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
+				    ++ns->seq);
+	rc = request(ns, nlh, rule_cb, &q);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	*n = q.n;
+	return 0;
+}

@@ -64,4 +64,17 @@ struct nft_counters {
 int nft_read_counters(struct nft_sock *ns, const char *name,
 		      struct nft_counters *c);
 
+/* nft_count_rules - the number of rules in table inet name into *n.
+ * Returns 0 or -1 with errno. */
+int nft_count_rules(struct nft_sock *ns, const char *name, size_t *n);
+
+/* nft_counter_fn - one named counter of our table. */
+typedef void (*nft_counter_fn)(void *arg, const char *name, uint64_t packets,
+			       uint64_t bytes);
+
+/* nft_each_counter - calls fn for every counter of table inet name.
+ * Returns 0 or -1 with errno. */
+int nft_each_counter(struct nft_sock *ns, const char *name, nft_counter_fn fn,
+		     void *arg);
+
 #endif

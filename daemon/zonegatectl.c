@@ -1,13 +1,17 @@
 /* zonegatectl - check, explain (and, with the daemon, status and audit). */
+#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "confcheck.h"
 #include "../lib/conf.h"
+#include "../lib/ctlproto.h"
 #include "../lib/policy.h"
 #include "../lib/ruleset.h"
 
@@ -16,6 +20,7 @@
 #define EXIT_USAGE	2
 
 static const char *conf_path = CONF_DEFAULT_PATH;
+static const char *sock_path;	/* -s, or the config's control_socket */
 
 static void usage(FILE *out)
 {
@@ -24,6 +29,11 @@ static void usage(FILE *out)
 		"       zonegatectl [-c FILE] explain [--in IFACE] [--out IFACE] "
 		"[--local]\n"
 		"                   PROTO SRC DST [DPORT|ICMPTYPE]\n"
+		"       zonegatectl [-c FILE] [-s SOCKET] status [--json]\n"
+		"       zonegatectl [-c FILE] [-s SOCKET] stats [--json]\n"
+		"       zonegatectl [-c FILE] [-s SOCKET] top [--pair SRC:DST] "
+		"[-n N] [--json]\n"
+		"       zonegatectl [-c FILE] [-s SOCKET] reload\n"
 		"PROTO is tcp, udp, icmp or icmpv6; default FILE is %s\n",
 		CONF_DEFAULT_PATH);
 }
@@ -236,12 +246,134 @@ static int cmd_explain(int argc, char **argv)
 	return rc;
 }
 
+/* socket_path - -s, else the control_socket of the configuration if it
+ * can be read, else the default. */
+static const char *socket_path(void)
+{
+	static char path[108];
+	struct err_list el;
+	struct model *m;
+
+	if (sock_path != NULL)
+		return sock_path;
+	err_init(&el);
+	m = conf_load(conf_path, &el);
+	snprintf(path, sizeof(path), "%s", m ? m->set.control_socket :
+		 "/run/zonegate/control.sock");
+	model_free(m);
+	err_free(&el);
+	return path;
+}
+
+/* ask - sends one request, copies the answer's body to stdout (stderr for
+ * an error). Returns 0 (ok), 1 (the daemon answered an error), 2 (could
+ * not ask). */
+static int ask(const char *req)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = socket_path();
+	char buf[65536], *nl;
+	size_t len = 0;
+	ssize_t r;
+	int fd, ok = -1;
+	FILE *to = stdout;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "zonegatectl: cannot reach zonegated at %s: %s\n",
+			path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 2;
+	}
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		fprintf(stderr, "zonegatectl: cannot send the request: %s\n",
+			strerror(errno));
+		close(fd);
+		return 2;
+	}
+	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+		len += (size_t)r;
+		buf[len] = '\0';
+		if (ok < 0 && (nl = strchr(buf, '\n')) != NULL) {
+			ok = strncmp(buf, CTL_VERSION " ok\n", strlen(CTL_VERSION) + 4) == 0;
+			to = ok ? stdout : stderr;
+			if (!ok)
+				fprintf(stderr, "zonegatectl: %.*s\n",
+					(int)(nl - buf) - (int)strlen(CTL_VERSION " error "),
+					buf + strlen(CTL_VERSION " error "));
+			fwrite(nl + 1, 1, len - (size_t)(nl + 1 - buf), to);
+			len = 0;
+		} else if (ok >= 0) {
+			fwrite(buf, 1, len, to);
+			len = 0;
+		}
+		if (len == sizeof(buf) - 1)
+			break;	/* a first line that never ends */
+	}
+	close(fd);
+	if (ok < 0) {
+		fprintf(stderr, "zonegatectl: no answer from zonegated\n");
+		return 2;
+	}
+	return ok ? 0 : 1;
+}
+
+static int cmd_ctl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pair", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char req[CTL_REQ_MAX], extra[CTL_REQ_MAX] = "";
+	const char *cmd = argv[0];
+	int c, json = 0;
+	size_t o = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'p':
+			o += (size_t)snprintf(extra + o, sizeof(extra) - o,
+					      " pair=%s", optarg);
+			break;
+		case 'n':
+			o += (size_t)snprintf(extra + o, sizeof(extra) - o,
+					      " n=%s", optarg);
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (o >= sizeof(extra)) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || strchr(extra, '\n') != NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	snprintf(req, sizeof(req), "%s %s%s%s\n", CTL_VERSION, cmd,
+		 json ? " format=json" : "", extra);
+	return ask(req);
+}
+
 static const struct {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
 } commands[] = {
 	{ "check", cmd_check },
 	{ "explain", cmd_explain },
+	{ "status", cmd_ctl },
+	{ "stats", cmd_ctl },
+	{ "top", cmd_ctl },
+	{ "reload", cmd_ctl },
 };
 
 int main(int argc, char **argv)
@@ -249,10 +381,13 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
-	while ((c = getopt(argc, argv, "+c:h")) != -1) {
+	while ((c = getopt(argc, argv, "+c:s:h")) != -1) {
 		switch (c) {
 		case 'c':
 			conf_path = optarg;
+			break;
+		case 's':
+			sock_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);

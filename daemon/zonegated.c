@@ -9,9 +9,11 @@
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "control.h"
 #include "confcheck.h"
 #include "log.h"
 #include "nft.h"
@@ -54,6 +57,11 @@ struct zgd {
 	struct vstats		vs;
 	struct nft_counters	base;	/* kernel counters at start */
 	uint64_t		next_total_ms;
+	struct control		*ctl;
+	time_t			started;
+	time_t			applied_at;
+	size_t			rules;		/* compiled, last apply */
+	uint64_t		reloads, reload_failures;
 };
 
 static uint64_t now_ms(void)
@@ -113,6 +121,10 @@ static int apply(struct zgd *d, const struct model *m)
 	}
 	rc = nft_apply(d->nft, rs, m->set.table_owner, &d->st, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == 0) {
+		d->applied_at = time(NULL);
+		d->rules = ruleset_n_rules(rs);
+	}
 	if (rc < 0)
 		log_errx("%s: %s", m->path, err);
 	else
@@ -236,7 +248,7 @@ static void drain(struct zgd *d)
 	} while (n > 0 && ++rounds < 100);
 }
 
-static void reload(struct zgd *d)
+static int reload(struct zgd *d)
 {
 	struct model *m;
 
@@ -244,7 +256,7 @@ static void reload(struct zgd *d)
 	m = load(d->path);
 	if (m == NULL) {
 		log_errx("reload failed: the running ruleset stays in force");
-		return;
+		return -1;
 	}
 	if (strcmp(m->set.table, d->m->set.table) != 0) {
 		/* a new table would leave the old one enforcing beside it;
@@ -253,12 +265,12 @@ static void reload(struct zgd *d)
 			 "restart zonegated to move to another table",
 			 d->m->set.table, m->set.table);
 		model_free(m);
-		return;
+		return -1;
 	}
 	if (apply(d, m) < 0) {
 		log_errx("reload failed: the running ruleset stays in force");
 		model_free(m);
-		return;
+		return -1;
 	}
 	/* pending summaries belong to the old policy: write them now */
 	drain(d);
@@ -267,6 +279,7 @@ static void reload(struct zgd *d)
 	slog_facility(d->slog, m->set.facility);
 	model_free(d->m);
 	d->m = m;
+	return 0;
 }
 
 /* final_flush - the counts of the last moments, written before exit. */
@@ -301,6 +314,17 @@ static void stop(struct zgd *d)
 	}
 }
 
+/* raise_fd_limit - room for the control socket's clients. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int signals(void)
 {
 	sigset_t set;
@@ -313,6 +337,218 @@ static int signals(void)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void kv(FILE *out, bool json, bool *first, const char *key,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* kv - one "key value" line, or one JSON member (value already JSON). */
+static void kv(FILE *out, bool json, bool *first, const char *key,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json)
+		fprintf(out, "%s\n  \"%s\": ", *first ? "{" : ",", key);
+	else
+		fprintf(out, "%-18s ", key);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	if (!json)
+		fputc('\n', out);
+	*first = false;
+}
+
+/* jstr - s as a JSON string (paths and names may hold anything). */
+static const char *jstr(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return "\"\"";
+	buf[o++] = '"';
+	for (; *s && o + 8 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\u%04x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static void status(struct zgd *d, FILE *out, bool json)
+{
+	char t[32], j[1024];
+	struct control_stats cs = { 0 };
+	uint64_t drop = 0, ifdrop = 0;
+	size_t n = 0;
+	bool ours = false, first = true;
+	int state = nft_table_state(d->nft, d->m->set.table, &ours);
+	bool sync = state == 1 && ours &&
+		    nft_count_rules(d->nft, d->m->set.table, &n) == 0 &&
+		    n == d->rules;
+
+	if (d->cap)
+		capture_drops(d->cap, &drop, &ifdrop);
+	if (d->ctl)
+		control_get_stats(d->ctl, &cs);
+	viol_time((uint64_t)d->applied_at, t);
+	kv(out, json, &first, "pid", "%d", (int)getpid());
+	kv(out, json, &first, "uptime", "%lld", (long long)(time(NULL) - d->started));
+	kv(out, json, &first, "config", "%s", json ? jstr(d->path, j, sizeof(j)) : d->path);
+	kv(out, json, &first, "checksum", json ? "\"sha256:%s\"" : "sha256:%s",
+	   d->m->checksum);
+	kv(out, json, &first, "applied", json ? "\"%s\"" : "%s", t);
+	kv(out, json, &first, "table", json ? "\"inet %s\"" : "inet %s",
+	   d->m->set.table);
+	kv(out, json, &first, "table_present", "%s", state == 1 ? "true" : "false");
+	kv(out, json, &first, "in_sync", "%s", sync ? "true" : "false");
+	kv(out, json, &first, "rules", "%zu", n);
+	kv(out, json, &first, "rules_compiled", "%zu", d->rules);
+	kv(out, json, &first, "generation", "%u", d->st.genid);
+	kv(out, json, &first, "owner_flag", "%s", d->st.owner ? "true" : "false");
+	kv(out, json, &first, "reloads", "%llu", (unsigned long long)d->reloads);
+	kv(out, json, &first, "reload_failures", "%llu",
+	   (unsigned long long)d->reload_failures);
+	kv(out, json, &first, "violations", "%llu", (unsigned long long)d->vs.violations);
+	kv(out, json, &first, "permits", "%llu", (unsigned long long)d->vs.permits);
+	kv(out, json, &first, "malformed", "%llu", (unsigned long long)d->vs.malformed);
+	kv(out, json, &first, "bad_prefix", "%llu", (unsigned long long)d->vs.bad_prefix);
+	kv(out, json, &first, "unknown_interface", "%llu",
+	   (unsigned long long)d->vs.unknown_iface);
+	kv(out, json, &first, "disagree", "%llu", (unsigned long long)d->vs.disagree);
+	kv(out, json, &first, "pcap_drop", "%llu", (unsigned long long)drop);
+	kv(out, json, &first, "pcap_ifdrop", "%llu", (unsigned long long)ifdrop);
+	kv(out, json, &first, "log_queue_dropped", "%llu",
+	   (unsigned long long)slog_dropped(d->slog));
+	kv(out, json, &first, "control_refused", "%llu", (unsigned long long)cs.refused);
+	kv(out, json, &first, "control_bad", "%llu", (unsigned long long)cs.bad);
+	if (json)
+		fprintf(out, "\n}\n");
+}
+
+struct pairstat {
+	uint64_t	acc, deny_pkts, deny_bytes;
+};
+
+struct stats_ctx {
+	const struct model	*m;
+	struct pairstat		*ps;
+};
+
+static void stats_counter(void *arg, const char *name, uint64_t pkts,
+			  uint64_t bytes)
+{
+	struct stats_ctx *c = arg;
+	const struct model *m = c->m;
+	size_t s, t;
+	char buf[2 * ZG_NAME_MAX + 8];
+
+	for (s = 0; s < m->n_zones; s++)
+		for (t = 0; t <= m->n_zones; t++) {
+			int to = t == m->n_zones ? ZONE_GATEWAY : (int)t;
+			size_t p = model_pair(m, (int)s, to);
+
+			snprintf(buf, sizeof(buf), "acc_%s_%s", m->zones[s].name,
+				 model_zone_name(m, to));
+			if (strcmp(name, buf) == 0)
+				c->ps[p].acc = pkts;
+			snprintf(buf, sizeof(buf), "deny_%s_%s", m->zones[s].name,
+				 model_zone_name(m, to));
+			if (strcmp(name, buf) == 0) {
+				c->ps[p].deny_pkts = pkts;
+				c->ps[p].deny_bytes = bytes;
+			}
+		}
+}
+
+static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
+{
+	const struct model *m = d->m;
+	struct stats_ctx c = { .m = m };
+	size_t s, t, np = m->n_zones * (m->n_zones + 1);
+	bool first = true;
+
+	c.ps = calloc(np + 1, sizeof(*c.ps));
+	if (c.ps == NULL || nft_each_counter(d->nft, m->set.table, stats_counter, &c) < 0) {
+		free(c.ps);
+		snprintf(err, errlen, "cannot read the kernel counters");
+		return -1;
+	}
+	if (json)
+		fprintf(out, "{\n  \"pairs\": [");
+	else
+		fprintf(out, "%-12s %-12s %14s %14s %14s\n", "src_zone", "dst_zone",
+			"flows_permitted", "packets_denied", "bytes_denied");
+	for (s = 0; s < m->n_zones; s++)
+		for (t = 0; t <= m->n_zones; t++) {
+			int to = t == m->n_zones ? ZONE_GATEWAY : (int)t;
+			const struct pairstat *p = &c.ps[model_pair(m, (int)s, to)];
+
+			if (to == ZONE_GATEWAY && !m->uses_gateway)
+				continue;
+			if (json)
+				fprintf(out, "%s\n    { \"src_zone\": \"%s\", "
+					"\"dst_zone\": \"%s\", \"flows_permitted\": "
+					"%llu, \"packets_denied\": %llu, "
+					"\"bytes_denied\": %llu }", first ? "" : ",",
+					m->zones[s].name, model_zone_name(m, to),
+					(unsigned long long)p->acc,
+					(unsigned long long)p->deny_pkts,
+					(unsigned long long)p->deny_bytes);
+			else
+				fprintf(out, "%-12s %-12s %14llu %14llu %14llu\n",
+					m->zones[s].name, model_zone_name(m, to),
+					(unsigned long long)p->acc,
+					(unsigned long long)p->deny_pkts,
+					(unsigned long long)p->deny_bytes);
+			first = false;
+		}
+	if (json)
+		fprintf(out, "\n  ]\n}\n");
+	free(c.ps);
+	return 0;
+}
+
+/* on_control - answers one request of the control socket. */
+static int on_control(void *arg, const struct ctl_req *req, FILE *out,
+		      char *err, size_t errlen)
+{
+	struct zgd *d = arg;
+	int rc;
+
+	switch (req->cmd) {
+	case CTL_STATUS:
+		status(d, out, req->json);
+		return 0;
+	case CTL_STATS:
+		return stats(d, out, req->json, err, errlen);
+	case CTL_TOP:
+		snprintf(err, errlen, "top talkers are not collected by this "
+			 "version");
+		return -1;
+	case CTL_RELOAD:
+		log_tee(out);
+		rc = reload(d);
+		log_tee(NULL);
+		if (rc < 0) {
+			d->reload_failures++;
+			snprintf(err, errlen, "reload failed: the running ruleset "
+				 "stays in force");
+			return -1;
+		}
+		d->reloads++;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown command");
+	return -1;
 }
 
 static void tick(struct zgd *d, int tfd)
@@ -335,7 +571,10 @@ static bool on_signal(struct zgd *d, int sfd)
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload(d);
+			if (reload(d) < 0)
+				d->reload_failures++;
+			else
+				d->reloads++;
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -350,24 +589,28 @@ enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_N };
 
 static int loop(struct zgd *d, int sfd, int tfd)
 {
+	static struct pollfd pfd[FD_N + 1 + CONTROL_CLIENTS_MAX];
 	char err[256];
+	size_t nc;
 
 	for (;;) {
-		struct pollfd pfd[FD_N] = {
-			[FD_SIG] = { .fd = sfd, .events = POLLIN },
-			[FD_TIMER] = { .fd = tfd, .events = POLLIN },
-			[FD_NFLOG] = { .fd = d->cap ? capture_fd(d->cap) : -1,
-				       .events = POLLIN },
-			[FD_SLOG] = { .fd = slog_pending(d->slog) ?
-				      slog_fd(d->slog) : -1, .events = POLLOUT },
-		};
-
-		if (poll(pfd, FD_N, -1) < 0) {
+		pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		pfd[FD_NFLOG] = (struct pollfd){ .fd = d->cap ? capture_fd(d->cap) : -1,
+						 .events = POLLIN };
+		pfd[FD_SLOG] = (struct pollfd){ .fd = slog_pending(d->slog) ?
+						slog_fd(d->slog) : -1, .events = POLLOUT };
+		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N,
+					      1 + CONTROL_CLIENTS_MAX) : 0;
+		if (poll(pfd, FD_N + nc, nc > 1 ? 250 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 1;
 		}
+		if (d->ctl)
+			control_service(d->ctl, pfd + FD_N, nc, now_ms(),
+					on_control, d);
 		if ((pfd[FD_NFLOG].revents & POLLIN) &&
 		    capture_read(d->cap, 256, err, sizeof(err)) < 0)
 			log_errx("nflog: %s", err);
@@ -400,6 +643,10 @@ static int start_monitor(struct zgd *d)
 	if (nft_read_counters(d->nft, d->m->set.table, &d->base) < 0)
 		log_warn("cannot read the counters of table %s", d->m->set.table);
 	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
+	d->ctl = control_open(d->m->set.control_socket, d->m->set.control_group,
+			      err, sizeof(err));
+	if (d->ctl == NULL)
+		log_errx("zonegatectl cannot reach the daemon: %s", err);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
 		fatalx("cannot create the timer: %s", strerror(errno));
@@ -408,7 +655,7 @@ static int start_monitor(struct zgd *d)
 
 int main(int argc, char **argv)
 {
-	struct zgd d = { .path = CONF_DEFAULT_PATH };
+	struct zgd d = { .path = CONF_DEFAULT_PATH, .started = time(NULL) };
 	char err[NFT_ERR_MAX];
 	int c, check_only = 0, sfd, tfd, rc;
 
@@ -444,6 +691,7 @@ int main(int argc, char **argv)
 	if (d.m == NULL)
 		return 1;
 	log_facility(d.m->set.facility);
+	raise_fd_limit();
 	sfd = signals();
 	if (sfd < 0)
 		fatalx("cannot set up signal handling: %s", strerror(errno));
@@ -461,6 +709,7 @@ int main(int argc, char **argv)
 	}
 	tfd = start_monitor(&d);
 	rc = loop(&d, sfd, tfd);
+	control_close(d.ctl);
 	capture_close(d.cap);
 	agg_free(d.agg);
 	slog_free(d.slog);

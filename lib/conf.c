@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include "conf.h"
+#include "sha256.h"
 
 struct ctx {
 	const char	*file;
@@ -331,7 +332,7 @@ static const struct {
 
 static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
-	"table_owner", "log_window",
+	"table_owner", "log_window", "control_socket", "control_group",
 };
 
 static void defaults(struct settings *st)
@@ -340,6 +341,9 @@ static void defaults(struct settings *st)
 	st->log_group = 7;
 	st->log_rate = 20;
 	st->log_window = 60;
+	snprintf(st->control_socket, sizeof(st->control_socket),
+		 "/run/zonegate/control.sock");
+	snprintf(st->control_group, sizeof(st->control_group), "root");
 	st->facility = LOG_DAEMON;
 	snprintf(st->facility_name, sizeof(st->facility_name), "daemon");
 	st->on_stop_flush = false;
@@ -406,6 +410,27 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 		c->m->set.log_window = (unsigned)v;
 	if ((s = member(c, g, what, "syslog_facility", K_STRING, NULL)) != NULL)
 		read_facility(c, s);
+	if ((s = member(c, g, what, "control_socket", K_STRING, NULL)) != NULL) {
+		const char *str = config_setting_get_string(s);
+
+		if (str[0] != '/' || strlen(str) >= sizeof(c->m->set.control_socket))
+			E(c, line_of(s), "zonegate: control_socket must be an "
+			  "absolute path of at most %zu bytes",
+			  sizeof(c->m->set.control_socket) - 1);
+		else
+			snprintf(c->m->set.control_socket,
+				 sizeof(c->m->set.control_socket), "%s", str);
+	}
+	if ((s = member(c, g, what, "control_group", K_STRING, NULL)) != NULL) {
+		const char *str = config_setting_get_string(s);
+
+		if (strlen(str) == 0 || strlen(str) > ZG_NAME_MAX)
+			E(c, line_of(s), "zonegate: control_group must be a group "
+			  "name of 1 to %d characters", ZG_NAME_MAX);
+		else
+			snprintf(c->m->set.control_group,
+				 sizeof(c->m->set.control_group), "%s", str);
+	}
 	if ((s = member(c, g, what, "table_owner", K_BOOL, NULL)) != NULL)
 		c->m->set.table_owner = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "on_stop", K_STRING, NULL)) != NULL) {
@@ -1292,14 +1317,19 @@ struct model *conf_parse(const char *text, size_t len, const char *name,
 	}
 	memcpy(buf, text, len);
 	buf[len] = '\0';
+	sha256_hex(text, len, c.m->checksum);
 	brackets_to_lists(buf);
 	defaults(&c.m->set);
 	config_init(&cf);
 	if (config_read_string(&cf, buf) != CONFIG_TRUE) {
+		const char *t = config_error_text(&cf);
+
+		/* libconfig's own text is often just "syntax error" */
 		err_add(el, ERR_ERROR, name, config_error_line(&cf) > 0 ?
-			config_error_line(&cf) : 1, "syntax error: %s; settings "
+			config_error_line(&cf) : 1, "syntax error%s%s; settings "
 			"look like key = value; and end with ';'",
-			config_error_text(&cf));
+			strcmp(t, "syntax error") == 0 ? "" : ": ",
+			strcmp(t, "syntax error") == 0 ? "" : t);
 		goto out_fail;
 	}
 	read_root(&c, &cf);

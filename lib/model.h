@@ -109,10 +109,13 @@ struct settings {
 	char		facility_name[16];
 	bool		on_stop_flush;
 	bool		table_owner;	/* hold the table with the owner flag */
+	char		control_socket[108];
+	char		control_group[ZG_NAME_MAX + 1];
 };
 
 struct model {
 	char		*path;		/* as given */
+	char		checksum[65];	/* SHA-256 of the file, hex */
 	struct settings	set;
 	struct zone	*zones;
 	size_t		n_zones;
