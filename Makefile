@@ -11,6 +11,7 @@ DESTDIR	?=
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 
 PKGS	= libnftnl libmnl libpcap libconfig
 CC	?= cc
@@ -37,7 +38,7 @@ LIB	= lib/libzonegate.a
 
 DAEMON_COMMON = daemon/confcheck.o
 ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
-		daemon/slog.o daemon/control.o $(DAEMON_COMMON)
+		daemon/slog.o daemon/control.o daemon/notify.o $(DAEMON_COMMON)
 ZONEGATECTL_OBJ = daemon/zonegatectl.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 
@@ -98,9 +99,18 @@ check: deps
 	$(MAKE) man-lint
 	tests/run-all
 
+# bench: new-flow rate, apply/reload time and memory, as ratios measured
+# side by side in network namespaces (root); see tests/bench/README.md
+bench: all
+	tests/bench/run.sh
+
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/zonegate
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/zonegate \
+		$(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/etc/zonegate/|$(SYSCONFDIR)/zonegate/|g' \
+		systemd/zonegated.service > $(DESTDIR)$(UNITDIR)/zonegated.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/zonegated.service
 	install -m 0755 zonegated zonegatectl $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/zonegate.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
@@ -111,7 +121,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/zonegated $(DESTDIR)$(SBINDIR)/zonegatectl \
 		$(DESTDIR)$(MANDIR)/man5/zonegate.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/zonegated.8 \
-		$(DESTDIR)$(MANDIR)/man8/zonegatectl.8
+		$(DESTDIR)$(MANDIR)/man8/zonegatectl.8 \
+		$(DESTDIR)$(UNITDIR)/zonegated.service
 
 clean:
 	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN)

@@ -78,8 +78,12 @@ struct control *control_open(const char *path, const char *group, char *err,
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* the file takes the daemon's group; chown only if that is not the
+	 * control group (it needs CAP_CHOWN, which the unit does not grant:
+	 * run it with Group= set to the control group instead) */
 	if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, 0660) < 0 || chown(path, 0, c->gid) < 0 ||
+	    chmod(path, 0660) < 0 || stat(path, &st) < 0 ||
+	    (st.st_gid != c->gid && chown(path, 0, c->gid) < 0) ||
 	    listen(c->lfd, 128) < 0) {
 		snprintf(err, errlen, "cannot create the control socket %s: %s",
 			 path, strerror(errno));

@@ -25,6 +25,7 @@
 #include "confcheck.h"
 #include "log.h"
 #include "nft.h"
+#include "notify.h"
 #include "slog.h"
 #include "../lib/agg.h"
 #include "../lib/conf.h"
@@ -62,7 +63,11 @@ struct zgd {
 	time_t			applied_at;
 	size_t			rules;		/* compiled, last apply */
 	uint64_t		reloads, reload_failures;
+	uint64_t		next_watchdog_ms;
+	char			last_error[NFT_ERR_MAX];
 };
+
+static char load_error[NFT_ERR_MAX / 2];	/* the first error of the last load */
 
 static uint64_t now_ms(void)
 {
@@ -86,6 +91,7 @@ static struct model *load(const char *path)
 	size_t i;
 
 	err_init(&el);
+	load_error[0] = '\0';
 	m = conf_load(path, &el);
 	err_sort(&el);
 	for (i = 0; i < el.n; i++) {
@@ -97,6 +103,9 @@ static struct model *load(const char *path)
 			log_errx("%s:%d: %s", r->file, r->line, r->msg);
 		else
 			log_errx("%s: %s", r->file, r->msg);
+		if (r->level == ERR_ERROR && load_error[0] == '\0')
+			snprintf(load_error, sizeof(load_error), "%s:%d: %s",
+				 r->file, r->line, r->msg);
 	}
 	if (m == NULL)
 		log_errx("%s: %zu error%s; nothing was applied", path,
@@ -125,9 +134,10 @@ static int apply(struct zgd *d, const struct model *m)
 		d->applied_at = time(NULL);
 		d->rules = ruleset_n_rules(rs);
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		log_errx("%s: %s", m->path, err);
-	else
+		snprintf(d->last_error, sizeof(d->last_error), "%s", err);
+	} else
 		log_notice("applied %s: table inet %s, %zu zones, %zu policy "
 			   "entries, %zu rules, %zu set elements, generation %u, "
 			   "%s%s, %.3f s", m->path, rs->table, m->n_zones,
@@ -248,14 +258,28 @@ static void drain(struct zgd *d)
 	} while (n > 0 && ++rounds < 100);
 }
 
+/* notify_ready - READY=1 with what an administrator sees in systemctl
+ * status: the policy in force and the last error, if any. */
+static void notify_ready(struct zgd *d)
+{
+	notify_sendf("READY=1\nSTATUS=enforcing %s (sha256 %.16s): %zu zones, "
+		     "%zu entries, %zu rules%s%s", d->m->path, d->m->checksum,
+		     d->m->n_zones, d->m->n_policies, d->rules,
+		     d->last_error[0] ? "; last error: " : "", d->last_error);
+}
+
 static int reload(struct zgd *d)
 {
 	struct model *m;
 
 	log_info("reload requested: reading %s", d->path);
+	notify_sendf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+		     (unsigned long long)now_ms() * 1000, d->path);
 	m = load(d->path);
 	if (m == NULL) {
+		snprintf(d->last_error, sizeof(d->last_error), "%s", load_error);
 		log_errx("reload failed: the running ruleset stays in force");
+		notify_ready(d);
 		return -1;
 	}
 	if (strcmp(m->set.table, d->m->set.table) != 0) {
@@ -264,12 +288,16 @@ static int reload(struct zgd *d)
 		log_errx("reload failed: the table name changed from %s to %s; "
 			 "restart zonegated to move to another table",
 			 d->m->set.table, m->set.table);
+		snprintf(d->last_error, sizeof(d->last_error), "the table name "
+			 "changed; restart to move to another table");
 		model_free(m);
+		notify_ready(d);
 		return -1;
 	}
 	if (apply(d, m) < 0) {
 		log_errx("reload failed: the running ruleset stays in force");
 		model_free(m);
+		notify_ready(d);
 		return -1;
 	}
 	/* pending summaries belong to the old policy: write them now */
@@ -279,6 +307,8 @@ static int reload(struct zgd *d)
 	slog_facility(d->slog, m->set.facility);
 	model_free(d->m);
 	d->m = m;
+	d->last_error[0] = '\0';
+	notify_ready(d);
 	return 0;
 }
 
@@ -301,6 +331,7 @@ static void stop(struct zgd *d)
 {
 	char err[NFT_ERR_MAX];
 
+	notify_send("STOPPING=1\nSTATUS=stopping");
 	final_flush(d);
 	if (d->m->set.on_stop_flush) {
 		if (nft_delete_table(d->nft, d->m->set.table, err, sizeof(err)) < 0)
@@ -558,6 +589,11 @@ static void tick(struct zgd *d, int tfd)
 	if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 		log_warn("timer");
 	agg_tick(d->agg, d->m, now);
+	/* the loop is alive if it gets here: tell the watchdog */
+	if (notify_watchdog_ms() && now >= d->next_watchdog_ms) {
+		notify_send("WATCHDOG=1");
+		d->next_watchdog_ms = now + notify_watchdog_ms();
+	}
 	if (now >= d->next_total_ms) {
 		totals(d);
 		d->next_total_ms = now + (uint64_t)d->m->set.log_window * 1000;
@@ -685,6 +721,7 @@ int main(int argc, char **argv)
 		model_free(m);
 		return 0;
 	}
+	notify_init();
 	/* until the configuration names a facility, use daemon */
 	log_init("zonegated", true, LOG_DAEMON);
 	d.m = load(d.path);
@@ -700,6 +737,7 @@ int main(int argc, char **argv)
 		fatalx("%s", err);
 	if (apply(&d, d.m) < 0) {
 		log_errx("start failed: nothing was changed");
+		notify_sendf("STATUS=start failed: %s", d.last_error);
 		return 1;
 	}
 	if (!d.foreground) {
@@ -708,6 +746,8 @@ int main(int argc, char **argv)
 		log_init("zonegated", false, d.m->set.facility);
 	}
 	tfd = start_monitor(&d);
+	/* only now is the ruleset committed and the loop about to run */
+	notify_ready(&d);
 	rc = loop(&d, sfd, tfd);
 	control_close(d.ctl);
 	capture_close(d.cap);
