@@ -38,8 +38,9 @@ LIB	= lib/libzonegate.a
 
 DAEMON_COMMON = daemon/confcheck.o
 ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
-		daemon/slog.o daemon/control.o daemon/notify.o $(DAEMON_COMMON)
-ZONEGATECTL_OBJ = daemon/zonegatectl.o $(DAEMON_COMMON)
+		daemon/slog.o daemon/control.o daemon/notify.o daemon/watch.o \
+		$(DAEMON_COMMON)
+ZONEGATECTL_OBJ = daemon/zonegatectl.o daemon/auditprint.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 
 UNIT_SRC = $(wildcard tests/unit/*.c)

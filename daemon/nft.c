@@ -451,6 +451,7 @@ struct table_q {
 	const char	*name;
 	bool		found;
 	bool		ours;
+	char		stamp[256];
 };
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
@@ -469,9 +470,36 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 		/* the mark is a comment TLV holding TABLE_MARK */
 		q->ours = ud != NULL && len >= sizeof(TABLE_MARK) &&
 			  memmem(ud, len, TABLE_MARK, sizeof(TABLE_MARK) - 1) != NULL;
+		if (q->ours) {
+			const char *m = memmem(ud, len, TABLE_MARK, sizeof(TABLE_MARK) - 1);
+			size_t rest = len - (size_t)(m - (const char *)ud) -
+				      (sizeof(TABLE_MARK) - 1);
+
+			/* "; STAMP" up to the comment's NUL */
+			if (rest > 2 && m[sizeof(TABLE_MARK) - 1] == ';')
+				snprintf(q->stamp, sizeof(q->stamp), "%.*s",
+					 (int)strnlen(m + sizeof(TABLE_MARK) + 1,
+						      rest - 2),
+					 m + sizeof(TABLE_MARK) + 1);
+		}
 	}
 	nftnl_table_free(t);
 	return MNL_CB_OK;
+}
+
+int nft_table_stamp(struct nft_sock *ns, const char *name, char *buf, size_t len)
+{
+	char mb[MNL_SOCKET_BUFFER_SIZE];
+	struct table_q q = { .name = name };
+	struct nlmsghdr *nlh;
+
+	nlh = nftnl_nlmsg_build_hdr(mb, NFT_MSG_GETTABLE, NFPROTO_INET,
+				    NLM_F_DUMP, ++ns->seq);
+	if (request(ns, nlh, table_cb, &q) != 0 || !q.found || !q.ours ||
+	    q.stamp[0] == '\0')
+		return -1;
+	snprintf(buf, len, "%s", q.stamp);
+	return 0;
 }
 
 int nft_table_state(struct nft_sock *ns, const char *name, bool *ours)
@@ -774,10 +802,11 @@ static void set_obj_data(void *o, uint16_t a, const void *d, uint32_t l)
 }
 
 static void add_table(struct batch *bt, struct nft_sock *ns, const char *name,
-		      uint32_t flags)
+		      uint32_t flags, const char *stamp)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
+	char mark[240];
 
 	if (t == NULL) {
 		bt->oom = true;
@@ -785,7 +814,9 @@ static void add_table(struct batch *bt, struct nft_sock *ns, const char *name,
 	}
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
-	put_comment(t, 0, NFTNL_UDATA_TABLE_COMMENT, TABLE_MARK, set_table_data,
+	snprintf(mark, sizeof(mark), "%s%s%s", TABLE_MARK, stamp ? "; " : "",
+		 stamp ? stamp : "");
+	put_comment(t, 0, NFTNL_UDATA_TABLE_COMMENT, mark, set_table_data,
 		    NFTNL_TABLE_USERDATA);
 	nlh = batch_msg(bt, ns, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet %s",
 			name);
@@ -1124,11 +1155,12 @@ static bool rs_has_obj(const struct ruleset *rs, const char *name)
  * chains that exist stay registered; only their rules change.
  */
 static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *rs,
-		  const struct existing *ex, uint32_t table_flags, const char *file)
+		  const struct existing *ex, uint32_t table_flags, const char *file,
+		  const char *stamp)
 {
 	size_t i;
 
-	add_table(bt, ns, rs->table, table_flags);
+	add_table(bt, ns, rs->table, table_flags, stamp);
 	if (ex->n_chains + ex->n_base + ex->n_sets + ex->n_objs > 0)
 		flush_rules(bt, ns, rs->table);
 	for (i = 0; i < ex->n_sets; i++)
@@ -1192,7 +1224,8 @@ static int read_existing(struct nft_sock *ns, const char *table,
 }
 
 int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
-	      struct nft_status *st, char *err, size_t errlen)
+	      const char *stamp, struct nft_status *st, char *err,
+	      size_t errlen)
 {
 	const char *file = rs->source;
 	unsigned attempt;
@@ -1233,7 +1266,7 @@ int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
 			return -1;
 		}
 		batch_begin(&bt, ns, genid);
-		build(&bt, ns, rs, &ex, flags, file);
+		build(&bt, ns, rs, &ex, flags, file, stamp);
 		batch_end(&bt, ns);
 		existing_free(&ex);
 		if (bt.oom) {
@@ -1441,5 +1474,128 @@ int nft_count_rules(struct nft_sock *ns, const char *name, size_t *n)
 		return -1;
 	}
 	*n = q.n;
+	return 0;
+}
+
+struct digest_q {
+	const char		*table;
+	struct nft_digest	*dg;
+	char			**sets;
+	size_t			n_sets;
+	bool			oom;
+};
+
+static int dg_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct digest_q *q = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (c == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), q->table) == 0) {
+		q->dg->chains++;
+		if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
+		    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_DROP)
+			q->dg->base_not_drop++;
+	}
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+static int dg_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct digest_q *q = data;
+	struct nftnl_set *st = nftnl_set_alloc();
+
+	if (st == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, st) == 0 &&
+	    strcmp(nftnl_set_get_str(st, NFTNL_SET_TABLE), q->table) == 0 &&
+	    !(nftnl_set_get_u32(st, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)) {
+		char **nv = realloc(q->sets, (q->n_sets + 1) * sizeof(*nv));
+
+		if (nv == NULL || (nv[q->n_sets] = strdup(
+		    nftnl_set_get_str(st, NFTNL_SET_NAME))) == NULL) {
+			if (nv)
+				q->sets = nv;
+			q->oom = true;
+		} else {
+			q->sets = nv;
+			q->n_sets++;
+		}
+	}
+	nftnl_set_free(st);
+	return MNL_CB_OK;
+}
+
+static int dg_elem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct digest_q *q = data;
+	struct nftnl_set *st = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+
+	if (st == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, st) == 0) {
+		it = nftnl_set_elems_iter_create(st);
+		if (it != NULL) {
+			while (nftnl_set_elems_iter_next(it) != NULL)
+				q->dg->elems++;
+			nftnl_set_elems_iter_destroy(it);
+		}
+	}
+	nftnl_set_free(st);
+	return MNL_CB_OK;
+}
+
+int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct digest_q q = { .table = name, .dg = dg };
+	struct nlmsghdr *nlh;
+	size_t i;
+	int st, rc = 0;
+
+	memset(dg, 0, sizeof(*dg));
+	st = nft_table_state(ns, name, &dg->ours);
+	if (st < 0)
+		return -1;
+	dg->present = st == 1;
+	if (!dg->present)
+		return 0;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET,
+				    NLM_F_DUMP, ++ns->seq);
+	rc = request(ns, nlh, dg_chain_cb, &q);
+	if (rc == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
+					    NLM_F_DUMP, ++ns->seq);
+		rc = request(ns, nlh, dg_set_cb, &q);
+	}
+	if (rc == 0)
+		rc = nft_count_rules(ns, name, &dg->rules) < 0 ? errno : 0;
+	dg->sets = q.n_sets;
+	for (i = 0; i < q.n_sets && rc == 0; i++) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (s == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, name);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, q.sets[i]);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+					    NLM_F_DUMP, ++ns->seq);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		rc = request(ns, nlh, dg_elem_cb, &q);
+	}
+	free_names(q.sets, q.n_sets);
+	if (rc == 0 && q.oom)
+		rc = ENOMEM;
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
 	return 0;
 }

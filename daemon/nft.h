@@ -39,14 +39,21 @@ void nft_close(struct nft_sock *ns);
 /* nft_apply - replaces our table with rs in one transaction. want_owner:
  * try the owner and persist flags (falls back to none when the kernel lacks
  * persist). Returns 0, or -1 with a message in err naming the object and the
- * config line the kernel refused. The old ruleset stays in force on error. */
+ * config line the kernel refused. The old ruleset stays in force on error.
+ * stamp (may be NULL) is kept in the table's comment after zonegate's mark:
+ * what was compiled from which configuration, read back by nft_table_stamp. */
 int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
-	      struct nft_status *st, char *err, size_t errlen);
+	      const char *stamp, struct nft_status *st, char *err,
+	      size_t errlen);
 
 /* nft_delete_table - removes table inet name (ours only: the caller knows it
  * is ours). Returns 0 or -1 with err. */
 int nft_delete_table(struct nft_sock *ns, const char *name, char *err,
 		     size_t errlen);
+
+/* nft_table_stamp - the stamp of our table into buf; 0, or -1 if the
+ * table is missing, not ours, or has none. */
+int nft_table_stamp(struct nft_sock *ns, const char *name, char *buf, size_t len);
 
 /* nft_table_state - 1 if table inet name exists, 0 if not, -1 on error.
  * *ours is set when it carries zonegate's mark. */
@@ -67,6 +74,20 @@ int nft_read_counters(struct nft_sock *ns, const char *name,
 /* nft_count_rules - the number of rules in table inet name into *n.
  * Returns 0 or -1 with errno. */
 int nft_count_rules(struct nft_sock *ns, const char *name, size_t *n);
+
+/* What the kernel holds of our table, to compare with what we compiled. */
+struct nft_digest {
+	bool	present;
+	bool	ours;
+	size_t	chains;
+	size_t	base_not_drop;	/* base chains whose policy is not drop */
+	size_t	sets;
+	size_t	rules;
+	size_t	elems;
+};
+
+/* nft_read_digest - fills *dg for table inet name. Returns 0 or -1. */
+int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg);
 
 /* nft_counter_fn - one named counter of our table. */
 typedef void (*nft_counter_fn)(void *arg, const char *name, uint64_t packets,

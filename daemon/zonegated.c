@@ -27,6 +27,7 @@
 #include "nft.h"
 #include "notify.h"
 #include "slog.h"
+#include "watch.h"
 #include "../lib/agg.h"
 #include "../lib/conf.h"
 #include "../lib/nflog.h"
@@ -64,6 +65,12 @@ struct zgd {
 	size_t			rules;		/* compiled, last apply */
 	uint64_t		reloads, reload_failures;
 	uint64_t		next_watchdog_ms;
+	struct watch		*watch;
+	size_t			sets, elems, chains;	/* compiled */
+	uint64_t		tamper_events, repairs;
+	time_t			last_tamper;
+	bool			drift;
+	uint64_t		next_verify_ms;
 	char			last_error[NFT_ERR_MAX];
 };
 
@@ -117,7 +124,7 @@ static struct model *load(const char *path)
 /* apply - compiles m and commits it. Returns 0 or -1 (logged). */
 static int apply(struct zgd *d, const struct model *m)
 {
-	char err[NFT_ERR_MAX];
+	char err[NFT_ERR_MAX], stamp[160];
 	struct ruleset *rs;
 	struct timespec t0, t1;
 	int rc;
@@ -128,11 +135,19 @@ static int apply(struct zgd *d, const struct model *m)
 		log_errx("%s: cannot compile the ruleset: out of memory", m->path);
 		return -1;
 	}
-	rc = nft_apply(d->nft, rs, m->set.table_owner, &d->st, err, sizeof(err));
+	snprintf(stamp, sizeof(stamp), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
+		 "chains=%zu", m->checksum, ruleset_n_rules(rs), rs->n_sets,
+		 ruleset_n_elems(rs), rs->n_chains);
+	rc = nft_apply(d->nft, rs, m->set.table_owner, stamp, &d->st, err,
+		       sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0) {
 		d->applied_at = time(NULL);
 		d->rules = ruleset_n_rules(rs);
+		d->sets = rs->n_sets;
+		d->elems = ruleset_n_elems(rs);
+		d->chains = rs->n_chains;
+		d->drift = false;
 	}
 	if (rc < 0) {
 		log_errx("%s: %s", m->path, err);
@@ -345,6 +360,37 @@ static void stop(struct zgd *d)
 	}
 }
 
+/*
+ * check_while_down - before the first apply: if our table is there, stamped
+ * with the configuration we are about to apply, but holds something else,
+ * it was changed while no daemon watched it. (A different stamp is a new
+ * configuration, not tampering.) Returns 1 when it was.
+ */
+static int check_while_down(struct zgd *d)
+{
+	char stamp[256], want[160];
+	struct nft_digest dg;
+	struct ruleset *rs;
+	int rc = 0;
+
+	if (nft_table_stamp(d->nft, d->m->set.table, stamp, sizeof(stamp)) < 0)
+		return 0;
+	rs = ruleset_compile(d->m);
+	if (rs == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
+		 "chains=%zu", d->m->checksum, ruleset_n_rules(rs), rs->n_sets,
+		 ruleset_n_elems(rs), rs->n_chains);
+	if (strcmp(stamp, want) == 0 &&
+	    nft_read_digest(d->nft, d->m->set.table, &dg) == 0 &&
+	    (dg.rules != ruleset_n_rules(rs) || dg.sets != rs->n_sets ||
+	     dg.elems != ruleset_n_elems(rs) || dg.chains != rs->n_chains ||
+	     dg.base_not_drop != 0))
+		rc = 1;
+	ruleset_free(rs);
+	return rc;
+}
+
 /* raise_fd_limit - room for the control socket's clients. */
 static void raise_fd_limit(void)
 {
@@ -368,6 +414,62 @@ static int signals(void)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* tamper - another process changed our table (or a check found it
+ * different): an alert, then the compiled table again unless repair is off. */
+static void tamper(struct zgd *d, uint32_t pid, const char *comm,
+		   const char *change)
+{
+	char line[VIOL_LINE_MAX], c[64];
+
+	viol_escape(c, sizeof(c), comm);
+	snprintf(line, sizeof(line), "alert reason=tamper table=%s by_pid=%u "
+		 "by_comm=%s change=%s", d->m->set.table, pid, c, change);
+	slog_put(d->slog, LOG_ALERT, line);
+	slog_flush(d->slog);
+	d->tamper_events++;
+	d->last_tamper = time(NULL);
+	d->drift = true;
+	if (!d->m->set.repair) {
+		log_warnx("table inet %s differs from the configuration; repair "
+			  "= false: left as it is", d->m->set.table);
+		return;
+	}
+	if (apply(d, d->m) == 0) {
+		d->repairs++;
+		log_notice("table inet %s restored from %s", d->m->set.table,
+			   d->m->path);
+	}
+}
+
+/* verify - compares what the kernel holds with what we compiled. */
+static void verify(struct zgd *d, const char *why)
+{
+	struct nft_digest dg;
+
+	if (nft_read_digest(d->nft, d->m->set.table, &dg) < 0) {
+		log_warn("cannot read table inet %s", d->m->set.table);
+		return;
+	}
+	if (!dg.present)
+		tamper(d, 0, "", "table-missing");
+	else if (dg.rules != d->rules || dg.sets != d->sets ||
+		 dg.elems != d->elems || dg.chains != d->chains ||
+		 dg.base_not_drop != 0)
+		tamper(d, 0, "", why);
+}
+
+static void on_event(void *arg, uint32_t pid, const char *comm,
+		     const char *change)
+{
+	struct zgd *d = arg;
+
+	if (pid == 0) {		/* events were lost: look for ourselves */
+		verify(d, "found-by-check");
+		return;
+	}
+	tamper(d, pid, comm, change);
 }
 
 static void kv(FILE *out, bool json, bool *first, const char *key,
@@ -445,6 +547,10 @@ static void status(struct zgd *d, FILE *out, bool json)
 	kv(out, json, &first, "rules_compiled", "%zu", d->rules);
 	kv(out, json, &first, "generation", "%u", d->st.genid);
 	kv(out, json, &first, "owner_flag", "%s", d->st.owner ? "true" : "false");
+	kv(out, json, &first, "drift", "%s", d->drift ? "true" : "false");
+	kv(out, json, &first, "tamper_events", "%llu",
+	   (unsigned long long)d->tamper_events);
+	kv(out, json, &first, "repairs", "%llu", (unsigned long long)d->repairs);
 	kv(out, json, &first, "reloads", "%llu", (unsigned long long)d->reloads);
 	kv(out, json, &first, "reload_failures", "%llu",
 	   (unsigned long long)d->reload_failures);
@@ -594,6 +700,10 @@ static void tick(struct zgd *d, int tfd)
 		notify_send("WATCHDOG=1");
 		d->next_watchdog_ms = now + notify_watchdog_ms();
 	}
+	if (d->m->set.verify_interval && now >= d->next_verify_ms) {
+		verify(d, "found-by-check");
+		d->next_verify_ms = now + (uint64_t)d->m->set.verify_interval * 1000;
+	}
 	if (now >= d->next_total_ms) {
 		totals(d);
 		d->next_total_ms = now + (uint64_t)d->m->set.log_window * 1000;
@@ -621,7 +731,7 @@ static bool on_signal(struct zgd *d, int sfd)
 	return true;
 }
 
-enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_N };
+enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_WATCH, FD_N };
 
 static int loop(struct zgd *d, int sfd, int tfd)
 {
@@ -636,6 +746,8 @@ static int loop(struct zgd *d, int sfd, int tfd)
 						 .events = POLLIN };
 		pfd[FD_SLOG] = (struct pollfd){ .fd = slog_pending(d->slog) ?
 						slog_fd(d->slog) : -1, .events = POLLOUT };
+		pfd[FD_WATCH] = (struct pollfd){ .fd = d->watch ? watch_fd(d->watch) : -1,
+						 .events = POLLIN };
 		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N,
 					      1 + CONTROL_CLIENTS_MAX) : 0;
 		if (poll(pfd, FD_N + nc, nc > 1 ? 250 : -1) < 0) {
@@ -650,6 +762,8 @@ static int loop(struct zgd *d, int sfd, int tfd)
 		if ((pfd[FD_NFLOG].revents & POLLIN) &&
 		    capture_read(d->cap, 256, err, sizeof(err)) < 0)
 			log_errx("nflog: %s", err);
+		if (pfd[FD_WATCH].revents & POLLIN)
+			watch_read(d->watch, on_event, d);
 		if (pfd[FD_TIMER].revents & POLLIN)
 			tick(d, tfd);
 		if (slog_pending(d->slog))
@@ -679,6 +793,13 @@ static int start_monitor(struct zgd *d)
 	if (nft_read_counters(d->nft, d->m->set.table, &d->base) < 0)
 		log_warn("cannot read the counters of table %s", d->m->set.table);
 	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
+	d->next_verify_ms = now_ms() + (uint64_t)d->m->set.verify_interval * 1000;
+	d->watch = watch_open(d->m->set.table, err, sizeof(err));
+	if (d->watch == NULL)
+		log_errx("changes by other processes will only be found by the "
+			 "periodic check: %s", err);
+	/* a change between the first commit and the watch opening */
+	verify(d, "found-by-check");
 	d->ctl = control_open(d->m->set.control_socket, d->m->set.control_group,
 			      err, sizeof(err));
 	if (d->ctl == NULL)
@@ -693,7 +814,7 @@ int main(int argc, char **argv)
 {
 	struct zgd d = { .path = CONF_DEFAULT_PATH, .started = time(NULL) };
 	char err[NFT_ERR_MAX];
-	int c, check_only = 0, sfd, tfd, rc;
+	int c, check_only = 0, sfd, tfd, rc, was_down;
 
 	while ((c = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (c) {
@@ -735,6 +856,7 @@ int main(int argc, char **argv)
 	d.nft = nft_open(err, sizeof(err));
 	if (d.nft == NULL)
 		fatalx("%s", err);
+	was_down = check_while_down(&d);
 	if (apply(&d, d.m) < 0) {
 		log_errx("start failed: nothing was changed");
 		notify_sendf("STATUS=start failed: %s", d.last_error);
@@ -746,9 +868,12 @@ int main(int argc, char **argv)
 		log_init("zonegated", false, d.m->set.facility);
 	}
 	tfd = start_monitor(&d);
+	if (was_down)
+		tamper(&d, 0, "", "modified-while-down");
 	/* only now is the ruleset committed and the loop about to run */
 	notify_ready(&d);
 	rc = loop(&d, sfd, tfd);
+	watch_close(d.watch);
 	control_close(d.ctl);
 	capture_close(d.cap);
 	agg_free(d.agg);

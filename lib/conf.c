@@ -333,6 +333,7 @@ static const struct {
 static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
 	"table_owner", "log_window", "control_socket", "control_group",
+	"repair", "verify_interval",
 };
 
 static void defaults(struct settings *st)
@@ -348,6 +349,8 @@ static void defaults(struct settings *st)
 	snprintf(st->facility_name, sizeof(st->facility_name), "daemon");
 	st->on_stop_flush = false;
 	st->table_owner = true;
+	st->repair = true;
+	st->verify_interval = 60;
 }
 
 static void read_table_name(struct ctx *c, config_setting_t *s)
@@ -431,6 +434,11 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 			snprintf(c->m->set.control_group,
 				 sizeof(c->m->set.control_group), "%s", str);
 	}
+	if ((s = member(c, g, what, "repair", K_BOOL, NULL)) != NULL)
+		c->m->set.repair = config_setting_get_bool(s);
+	if ((s = member(c, g, what, "verify_interval", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "verify_interval", 0, 86400, &v))
+		c->m->set.verify_interval = (unsigned)v;
 	if ((s = member(c, g, what, "table_owner", K_BOOL, NULL)) != NULL)
 		c->m->set.table_owner = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "on_stop", K_STRING, NULL)) != NULL) {

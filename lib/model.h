@@ -109,6 +109,8 @@ struct settings {
 	char		facility_name[16];
 	bool		on_stop_flush;
 	bool		table_owner;	/* hold the table with the owner flag */
+	bool		repair;		/* restore the table after tampering */
+	unsigned	verify_interval; /* seconds between full checks, 0: off */
 	char		control_socket[108];
 	char		control_group[ZG_NAME_MAX + 1];
 };
