@@ -133,3 +133,8 @@ golden: zonegatectl
 	./zonegatectl -c conf/minimal.conf check --dump > tests/unit/golden/minimal.nft
 	./zonegatectl -c conf/zonegate.conf check --dump > tests/unit/golden/zonegate.nft
 	cd tests/unit && ../../zonegatectl -c verdict.conf check --dump > golden/verdict.nft
+
+# demo: the seed's zones in namespaces, enforced and explained (as root)
+demo: deps
+	$(MAKE) all
+	bash tests/demo/demo.bash
