@@ -57,7 +57,11 @@ struct zgd {
 	struct slog		*slog;
 	struct agg		*agg;
 	struct vstats		vs;
-	struct nft_counters	base;	/* kernel counters at start */
+	/* kernel counters: what earlier tables counted, and the values the
+	 * current table had when we started counting it; a reload or a repair
+	 * may remove counters, so each apply closes one period */
+	struct nft_counters	acc;
+	struct nft_counters	base;
 	uint64_t		next_total_ms;
 	struct control		*ctl;
 	time_t			started;
@@ -121,6 +125,34 @@ static struct model *load(const char *path)
 	return m;
 }
 
+/* period - adds what the counters of the current table counted since base
+ * to acc, and makes c the new base. A counter that went backwards was
+ * removed (by a reload or by tampering): it adds nothing. */
+static void period(struct zgd *d, const struct nft_counters *c)
+{
+	if (c->denied >= d->base.denied)
+		d->acc.denied += c->denied - d->base.denied;
+	if (c->nflog_sent >= d->base.nflog_sent)
+		d->acc.nflog_sent += c->nflog_sent - d->base.nflog_sent;
+	d->base = *c;
+}
+
+/* counters_close - closes the counting period before a commit. */
+static void counters_close(struct zgd *d)
+{
+	struct nft_counters c;
+
+	if (d->slog != NULL && nft_read_counters(d->nft, d->m->set.table, &c) == 0)
+		period(d, &c);
+}
+
+/* counters_open - the new table's counters are the next period's base. */
+static void counters_open(struct zgd *d, const char *table)
+{
+	if (nft_read_counters(d->nft, table, &d->base) < 0)
+		memset(&d->base, 0, sizeof(d->base));
+}
+
 /* apply - compiles m and commits it. Returns 0 or -1 (logged). */
 static int apply(struct zgd *d, const struct model *m)
 {
@@ -138,8 +170,11 @@ static int apply(struct zgd *d, const struct model *m)
 	snprintf(stamp, sizeof(stamp), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
 		 "chains=%zu", m->checksum, ruleset_n_rules(rs), rs->n_sets,
 		 ruleset_n_elems(rs), rs->n_chains);
+	counters_close(d);
 	rc = nft_apply(d->nft, rs, m->set.table_owner, stamp, &d->st, err,
 		       sizeof(err));
+	if (rc == 0 && d->slog != NULL)
+		counters_open(d, m->set.table);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0) {
 		d->applied_at = time(NULL);
@@ -232,27 +267,28 @@ static void on_record(void *arg, const uint8_t *rec, size_t caplen,
 static void totals(struct zgd *d)
 {
 	struct nft_counters c;
-	uint64_t denied, sent, drop = 0, ifdrop = 0;
+	uint64_t drop = 0, ifdrop = 0;
+	long long denied, sent, received;
 	char line[VIOL_LINE_MAX];
 
 	if (nft_read_counters(d->nft, d->m->set.table, &c) < 0) {
 		log_warn("cannot read the counters of table %s", d->m->set.table);
 		return;
 	}
-	denied = c.denied - d->base.denied;
-	sent = c.nflog_sent - d->base.nflog_sent;
+	period(d, &c);
+	denied = (long long)d->acc.denied;
+	sent = (long long)d->acc.nflog_sent;
+	received = (long long)(d->vs.records - d->vs.permits);
 	if (d->cap)
 		capture_drops(d->cap, &drop, &ifdrop);
-	snprintf(line, sizeof(line), "violations-total kernel_denied=%llu "
-		 "logged=%llu skipped=%llu kernel_dropped_unlogged=%llu "
-		 "nflog_lost=%lld pcap_drop=%llu disagree=%llu",
-		 (unsigned long long)denied,
+	snprintf(line, sizeof(line), "violations-total kernel_denied=%lld "
+		 "logged=%llu skipped=%llu kernel_dropped_unlogged=%lld "
+		 "nflog_lost=%lld pcap_drop=%llu disagree=%llu", denied,
 		 (unsigned long long)d->vs.violations,
 		 (unsigned long long)(d->vs.malformed + d->vs.bad_prefix +
 				      d->vs.unknown_iface),
-		 (unsigned long long)(denied - sent),
-		 (long long)(sent - (d->vs.records - d->vs.permits)),
-		 (unsigned long long)drop, (unsigned long long)d->vs.disagree);
+		 denied - sent, sent - received, (unsigned long long)drop,
+		 (unsigned long long)d->vs.disagree);
 	slog_put(d->slog, LOG_INFO, line);
 }
 
@@ -335,8 +371,11 @@ static void final_flush(struct zgd *d)
 	drain(d);
 	agg_flush(d->agg, d->m, now_ms());
 	totals(d);
-	for (i = 0; i < 200 && slog_pending(d->slog) > 0; i++) {
+	/* give a connected log daemon a moment; with none, do not wait */
+	for (i = 0; i < 100 && slog_pending(d->slog) > 0; i++) {
 		slog_flush(d->slog);
+		if (slog_fd(d->slog) < 0)
+			break;
 		if (slog_pending(d->slog) > 0)
 			poll(NULL, 0, 10);
 	}
@@ -790,8 +829,7 @@ static int start_monitor(struct zgd *d)
 				    sizeof(err));
 	if (d->cap == NULL)
 		log_errx("violations will not be reported: %s", err);
-	if (nft_read_counters(d->nft, d->m->set.table, &d->base) < 0)
-		log_warn("cannot read the counters of table %s", d->m->set.table);
+	counters_open(d, d->m->set.table);
 	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
 	d->next_verify_ms = now_ms() + (uint64_t)d->m->set.verify_interval * 1000;
 	d->watch = watch_open(d->m->set.table, err, sizeof(err));

@@ -1,0 +1,279 @@
+# enforce.bash - helpers shared by the enforcement tests (tests/ns/enforce_*.sh).
+# Not a test itself (the name does not end in .sh).  Sources lib.bash, so a
+# test needs only:
+#
+#	. "$(dirname "$0")/enforce.bash"
+#
+# Everything here works in the test namespaces only, like lib.bash.
+
+# shellcheck source=lib.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+
+ZG_CTL=${ZG_CTL:-$ZG_TOP/zonegatectl}
+
+# ---------------------------------------------------------------- configs
+
+# enf_zones [LGWAN_EXTRA]: the zones of the seed topology, without the seed's
+# compliance marks (no isolation, no split), so that a test config may permit
+# any pair.  LGWAN_EXTRA is inserted into the lgwan zone group verbatim.
+enf_zones() {
+	cat <<-EOF
+	zones = (
+	  { name = "mynumber"; interfaces = [ "mn0" ]; networks = [ "10.10.0.0/16", "fd00:10::/48" ]; },
+	  { name = "lgwan"; interfaces = [ "lg0" ]; networks = [ "10.20.0.0/16", "fd00:20::/48" ]; ${1:-} },
+	  { name = "relay"; interfaces = [ "rl0" ]; networks = [ "10.30.0.0/24", "fd00:30::/64" ]; },
+	  { name = "internet"; interfaces = [ "inet0" ]; networks = [ "0.0.0.0/0", "::/0" ]; }
+	);
+	EOF
+}
+
+# enf_conf_ok CONF: zonegatectl check must accept CONF (else the test is
+# broken, not the daemon): prints the problems and returns 2.
+enf_conf_ok() {
+	local out
+	if ! out=$("$ZG_CTL" -c "$1" check 2>&1 >/dev/null); then
+		zg_err "test config $1 is invalid: $out"
+		return 2
+	fi
+}
+
+# ---------------------------------------------------------------- the table
+
+# enf_table [TABLE]: `nft list table inet TABLE` in the gateway with the
+# counter values (packets N bytes M) blanked, so that two listings compare
+# equal when only traffic happened between them.
+enf_table() {
+	gw_nft list table inet "${1:-zonegate}" 2>&1 |
+		sed -E 's/packets [0-9]+ bytes [0-9]+/packets - bytes -/g'
+}
+
+# enf_table_canon [TABLE]: enf_table with the ownership marks removed (the
+# "flags" line, the "# progname" comment) and the table's objects (chains,
+# sets, maps, counters, ...) sorted by their text, the order inside each one
+# kept: two listings compare equal when they hold the same ruleset, whatever
+# order the objects were created in.
+enf_table_canon() {
+	enf_table "$@" | sed -e 's/ # progname .*$//' -e '/^\tflags/d' | "$ZG_PY" -c '
+import sys
+head, blocks, cur = [], [], None
+for line in sys.stdin.read().splitlines():
+    if cur is None:
+        if line.startswith("\t") and not line.startswith("\t\t") and line.endswith("{"):
+            cur = [line]
+        elif line.strip():
+            head.append(line)
+    else:
+        cur.append(line)
+        if line == "\t}":
+            blocks.append("\n".join(cur))
+            cur = None
+if cur:
+    blocks.append("\n".join(cur))
+print("\n".join(head))
+print("\n".join(sorted(blocks)))
+'
+}
+
+# enf_json_count WHAT [TABLE]: count, in the kernel's copy of table inet
+# TABLE (nft --json), WHAT = rules | elements | sets | chains.
+enf_json_count() {
+	gw_nft --json list table inet "${2:-zonegate}" | "$ZG_PY" -c '
+import json, sys
+what = sys.argv[1]
+n = 0
+for o in json.load(sys.stdin)["nftables"]:
+    if what == "rules" and "rule" in o:
+        n += 1
+    elif what == "chains" and "chain" in o:
+        n += 1
+    elif what in ("sets", "elements"):
+        for k in ("set", "map"):
+            if k in o:
+                if what == "sets":
+                    n += 1
+                else:
+                    n += len(o[k].get("elem", []))
+print(n)
+' "$1"
+}
+
+# enf_ruleset_except TABLE: the gateway'"'"'s whole ruleset (handles included)
+# without table inet TABLE.
+enf_ruleset_except() {
+	gw_nft -a list ruleset | awk -v t="table inet $1 {" '
+		index($0, t) == 1 { skip = 1 }
+		!skip { print }
+		skip && /^}/ { skip = 0 }'
+}
+
+# ---------------------------------------------------------------- probes
+
+# enf_fate PROTO NS SRC DST PORT [TIMEOUT]: open a TCP connection or send one
+# UDP datagram (to a listener, which answers) and print what happened and in
+# how many milliseconds:
+#	ok MS			connected (tcp) / answered (udp)
+#	refused MS		TCP reset (ECONNREFUSED)
+#	icmp TYPE CODE MS	UDP: an ICMP/ICMPv6 error came back
+#	timeout MS		nothing within TIMEOUT (default 2) seconds
+#	error:ERRNO MS		anything else
+# Starts the listener in DST's namespace first (as tcp_ok/udp_ok do), unless
+# ENF_NOLISTEN=1 (to see what a host without a listener answers).
+enf_fate() {
+	local proto=$1 ns=$2 src=$3 dst=$4 port=$5 t=${6:-2} dns
+	dns=$(zg_dst_ns enf_fate "$dst") || return 2
+	if [ "${ENF_NOLISTEN:-0}" != 1 ]; then
+		listen_start "$dns" "$proto" "$port" || return 2
+	fi
+	timeout $((t + 3)) ip netns exec "$ns" "$ZG_PY" -c '
+import errno, select, socket, struct, sys, time
+proto, src, dst, port, t = sys.argv[1:6]
+t = float(t)
+v6 = ":" in dst
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+def name(e):
+    return errno.errorcode.get(e, str(e))
+if proto == "tcp":
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.bind((src, 0))
+    s.settimeout(t)
+    t0 = time.monotonic()
+    try:
+        s.connect((dst, int(port)))
+        r = "ok"
+    except socket.timeout:
+        r = "timeout"
+    except ConnectionRefusedError:
+        r = "refused"
+    except OSError as e:
+        r = "error:" + name(e.errno)
+    print(r, int((time.monotonic() - t0) * 1000))
+    sys.exit(0)
+s = socket.socket(fam, socket.SOCK_DGRAM)
+if v6:
+    s.setsockopt(socket.IPPROTO_IPV6, 25, 1)	# IPV6_RECVERR
+else:
+    s.setsockopt(socket.IPPROTO_IP, 11, 1)	# IP_RECVERR
+s.bind((src, 0))
+s.connect((dst, int(port)))
+t0 = time.monotonic()
+s.send(b"fate\n")
+end = t0 + t
+r = "timeout"
+while True:
+    left = end - time.monotonic()
+    if left <= 0:
+        break
+    rd, _, _ = select.select([s], [], [], left)
+    if not rd:
+        break
+    try:
+        d = s.recv(2048)
+        if d.startswith(b"ok"):
+            r = "ok"
+            break
+        continue
+    except OSError as e:
+        r = "error:" + name(e.errno)
+    try:
+        _, anc, _, _ = s.recvmsg(512, 512, socket.MSG_ERRQUEUE)
+        for lvl, typ, data in anc:
+            if len(data) >= 16:
+                ee_errno, origin, etype, ecode = struct.unpack("=IBBB", data[:7])
+                if origin in (2, 3):	# SO_EE_ORIGIN_ICMP, _ICMP6
+                    r = "icmp %d %d" % (etype, ecode)
+    except OSError:
+        pass
+    break
+print(r, int((time.monotonic() - t0) * 1000))
+' "$proto" "$src" "$dst" "$port" "$t"
+}
+
+# enf_fate_is WANT MAXMS PROTO NS SRC DST PORT [TIMEOUT]: 0 if enf_fate's
+# answer starts with WANT (e.g. "refused ", "icmp 3 ", "timeout", "ok") and,
+# when MAXMS is not "-", came within MAXMS milliseconds; 1 otherwise (the
+# answer is printed either way).  For expect_pass / expect_async pass.
+enf_fate_is() {
+	local want=$1 maxms=$2 out ms
+	shift 2
+	out=$(enf_fate "$@") || { echo "enf_fate failed: $out"; return 2; }
+	echo "fate: $out"
+	ms=${out##* }
+	case "$out" in
+	"$want"*) ;;
+	*) return 1 ;;
+	esac
+	if [ "$maxms" != - ] && [ "$ms" -gt "$maxms" ]; then
+		echo "too slow: ${ms} ms > ${maxms} ms"
+		return 1
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- floods
+
+# enf_flood_start NS SRC DST PORT RATE MAXSEC: a UDP flood at about RATE
+# datagrams a second, bounded by MAXSEC seconds, that also stops as soon as
+# enf_flood_stop asks; enf_flood_stop prints the number sent.
+ENF_FLOOD_PID=''
+ENF_FLOOD_KEY=''
+enf_flood_start() {
+	local ns=$1 src=$2 dst=$3 port=$4 rate=$5 max=$6
+	ENF_FLOOD_KEY=$ZG_TMP/enfflood.$RANDOM
+	rm -f "$ENF_FLOOD_KEY".*
+	timeout $((max + 3)) ip netns exec "$ns" "$ZG_PY" -c '
+import os, socket, sys, time
+src, dst, port, rate, maxsec, stop, out = sys.argv[1:8]
+rate = float(rate)
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+s.connect((dst, int(port)))
+open(out + ".ready", "w").close()
+t0 = time.monotonic()
+end = t0 + float(maxsec)
+sent = 0
+while True:
+    now = time.monotonic()
+    if now >= end or os.path.exists(stop):
+        break
+    want = int((now - t0) * rate) + 1
+    while sent < want:
+        try:
+            s.send(b"flood\n")
+            sent += 1
+        except OSError:
+            break
+    time.sleep(0.002)
+with open(out + ".tmp", "w") as f:
+    f.write("%d\n" % sent)
+os.rename(out + ".tmp", out)
+' "$src" "$dst" "$port" "$rate" "$max" "$ENF_FLOOD_KEY.stop" \
+		"$ENF_FLOOD_KEY.out" </dev/null >"$ENF_FLOOD_KEY.err" 2>&1 &
+	ENF_FLOOD_PID=$!
+	echo "$ENF_FLOOD_PID" >"$ENF_FLOOD_KEY.pid"
+	zg_wait_file "$ENF_FLOOD_KEY.out.ready" "$ENF_FLOOD_PID" 3 || {
+		zg_err "flood did not start: $(cat "$ENF_FLOOD_KEY.err")"; return 2; }
+}
+enf_flood_running() { [ -n "$ENF_FLOOD_PID" ] && kill -0 "$ENF_FLOOD_PID" 2>/dev/null; }
+enf_flood_stop() {
+	[ -n "$ENF_FLOOD_PID" ] || { zg_err "enf_flood_stop: no flood"; return 2; }
+	touch "$ENF_FLOOD_KEY.stop"
+	wait "$ENF_FLOOD_PID" 2>/dev/null
+	rm -f "$ENF_FLOOD_KEY.pid"
+	ENF_FLOOD_PID=
+	cat "$ENF_FLOOD_KEY.out" 2>/dev/null || echo 0
+}
+
+# ---------------------------------------------------------------- daemon
+
+# enf_daemon_fg CONF [SECONDS]: run zonegated -f -c CONF in the gateway in
+# the foreground (for a start that must fail); output to $DAEMON_LOG; returns
+# its exit status (124 if it was still running after SECONDS, default 10).
+enf_daemon_fg() {
+	echo "# enf_daemon_fg $1" >>"$DAEMON_LOG"
+	daemon_log_mark >/dev/null
+	timeout -k 2 "${2:-10}" ip netns exec "$NS_GW" "$ZONEGATED" -f -c "$1" \
+		</dev/null >>"$DAEMON_LOG" 2>&1
+}
+
+# enf_log_since: the daemon log lines after the last mark.
+enf_log_since() { tail -n +"$((ZG_LOG_MARK + 1))" "$DAEMON_LOG"; }
