@@ -6,7 +6,9 @@
  * (the gateway stays closed) unless on_stop = "flush".
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +32,8 @@
 #include "watch.h"
 #include "../lib/agg.h"
 #include "../lib/conf.h"
+#include "../lib/link.h"
+#include "../lib/live.h"
 #include "../lib/nflog.h"
 #include "../lib/pkt.h"
 #include "../lib/ruleset.h"
@@ -75,6 +79,13 @@ struct zgd {
 	time_t			last_tamper;
 	bool			drift;
 	uint64_t		next_verify_ms;
+	struct live		*live;
+	struct capture		*ifcap[ZG_ZONES_MAX * 4];	/* zone interfaces */
+	size_t			n_ifcap;
+	uint64_t		if_skipped;	/* frames not parsed */
+	uint64_t		next_stats_ms;
+	struct addr		local[64];	/* the gateway's own addresses */
+	size_t			n_local;
 	char			last_error[NFT_ERR_MAX];
 };
 
@@ -221,10 +232,12 @@ static bool ifname(bool has, uint32_t idx, char *buf)
 
 /* on_record - one NFLOG record: parse, attribute, fold. Hostile input is
  * counted and skipped; nothing in it is trusted beyond its bounds. */
-static void on_record(void *arg, const uint8_t *rec, size_t caplen,
-		      uint64_t ts_sec)
+static void on_record(void *arg, const struct capture_pkt *cp)
 {
 	struct zgd *d = arg;
+	const uint8_t *rec = cp->data;
+	size_t caplen = cp->caplen;
+	uint64_t ts_sec = cp->ts_us / 1000000;
 	char in[IF_NAMESIZE], out[IF_NAMESIZE];
 	struct viol_event ev;
 	struct nflog_rec r;
@@ -309,6 +322,135 @@ static void drain(struct zgd *d)
 	} while (n > 0 && ++rounds < 100);
 }
 
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static bool is_local(const struct zgd *d, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_local; i++)
+		if (d->local[i].family == a->family && d->local[i].v == a->v)
+			return true;
+	return false;
+}
+
+/* read_local - the gateway's own addresses: traffic to them is input,
+ * classified against the "gateway" zone, not forwarded. */
+static void read_local(struct zgd *d)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	d->n_local = 0;
+	for (i = ifa; i != NULL && d->n_local < 64; i = i->ifa_next) {
+		struct addr *a = &d->local[d->n_local];
+
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			addr_from_bytes(AF_INET, (const uint8_t *)
+				&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			addr_from_bytes(AF_INET6, (const uint8_t *)
+				&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, a);
+		else
+			continue;
+		d->n_local++;
+	}
+	freeifaddrs(ifa);
+}
+
+/* on_frame - a packet entering on a zone interface: classify it. */
+static void on_frame(void *arg, const struct capture_pkt *cp)
+{
+	struct zgd *d = arg;
+	struct link_pkt lp;
+	struct pkt_info pi;
+
+	if (link_decap(cp->dlt, cp->data, cp->caplen, &lp) != LINK_OK ||
+	    pkt_parse(lp.ip, lp.len, lp.family, &pi) != PKT_OK) {
+		d->if_skipped++;
+		return;
+	}
+	live_packet(d->live, &pi, cp->ifname, is_local(d, &pi.dst), cp->len,
+		    cp->ts_us);
+}
+
+static bool iface_wanted(const struct model *m, const char *name)
+{
+	return policy_iface_zone(m, name) != ZONE_UNKNOWN;
+}
+
+/* sync_ifaces - a capture on every zone interface that exists: new ones
+ * (interfaces that appeared) are opened, those no longer in a zone closed. */
+static void sync_ifaces(struct zgd *d)
+{
+	char err[PCAP_ERRBUF_SIZE + 64];
+	size_t z, k, i;
+
+	read_local(d);
+	for (i = 0; i < d->n_ifcap;) {
+		if (!iface_wanted(d->m, capture_name(d->ifcap[i]))) {
+			capture_close(d->ifcap[i]);
+			d->ifcap[i] = d->ifcap[--d->n_ifcap];
+			continue;
+		}
+		i++;
+	}
+	for (z = 0; z < d->m->n_zones; z++)
+		for (k = 0; k < d->m->zones[z].n_ifaces; k++) {
+			const char *name = d->m->zones[z].ifaces[k];
+			struct capture *c;
+
+			for (i = 0; i < d->n_ifcap; i++)
+				if (strcmp(capture_name(d->ifcap[i]), name) == 0)
+					break;
+			if (i < d->n_ifcap || if_nametoindex(name) == 0 ||
+			    d->n_ifcap == sizeof(d->ifcap) / sizeof(d->ifcap[0]))
+				continue;
+			c = capture_open_iface(name, on_frame, d, err, sizeof(err));
+			if (c == NULL) {
+				log_warnx("%s", err);
+				continue;
+			}
+			d->ifcap[d->n_ifcap++] = c;
+			log_info("classifying traffic entering on %s", name);
+		}
+}
+
+static void read_ifaces(struct zgd *d, const struct pollfd *pfd, size_t n)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	size_t i;
+
+	for (i = 0; i < n && i < d->n_ifcap; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		if (capture_read(d->ifcap[i], 256, err, sizeof(err)) < 0) {
+			/* the interface went away: reopened when it returns */
+			log_warnx("capture on %s stopped: %s",
+				  capture_name(d->ifcap[i]), err);
+			capture_close(d->ifcap[i]);
+			d->ifcap[i] = d->ifcap[--d->n_ifcap];
+			return;
+		}
+	}
+}
+
+static void on_scan(void *arg, const char *line)
+{
+	struct zgd *d = arg;
+
+	slog_put(d->slog, LOG_ALERT, line);
+}
+
 /* notify_ready - READY=1 with what an administrator sees in systemctl
  * status: the policy in force and the last error, if any. */
 static void notify_ready(struct zgd *d)
@@ -356,8 +498,11 @@ static int reload(struct zgd *d)
 	agg_flush(d->agg, d->m, now_ms());
 	log_facility(m->set.facility);
 	slog_facility(d->slog, m->set.facility);
+	if (live_set_model(d->live, m) < 0)
+		log_warnx("classification restarts empty: out of memory");
 	model_free(d->m);
 	d->m = m;
+	sync_ifaces(d);
 	d->last_error[0] = '\0';
 	notify_ready(d);
 	return 0;
@@ -602,6 +747,24 @@ static void status(struct zgd *d, FILE *out, bool json)
 	kv(out, json, &first, "disagree", "%llu", (unsigned long long)d->vs.disagree);
 	kv(out, json, &first, "pcap_drop", "%llu", (unsigned long long)drop);
 	kv(out, json, &first, "pcap_ifdrop", "%llu", (unsigned long long)ifdrop);
+	{
+		uint64_t dsum = 0, isum = 0, dr, idr;
+		size_t i;
+
+		for (i = 0; i < d->n_ifcap; i++) {
+			capture_drops(d->ifcap[i], &dr, &idr);
+			dsum += dr;
+			isum += idr;
+		}
+		kv(out, json, &first, "interfaces_captured", "%zu", d->n_ifcap);
+		kv(out, json, &first, "iface_pcap_drop", "%llu", (unsigned long long)dsum);
+		kv(out, json, &first, "iface_pcap_ifdrop", "%llu", (unsigned long long)isum);
+		kv(out, json, &first, "iface_skipped", "%llu",
+		   (unsigned long long)d->if_skipped);
+	}
+	kv(out, json, &first, "flows_in_table", "%zu", live_flows(d->live));
+	kv(out, json, &first, "scan_alerts", "%llu",
+	   (unsigned long long)live_alerts(d->live));
 	kv(out, json, &first, "log_queue_dropped", "%llu",
 	   (unsigned long long)slog_dropped(d->slog));
 	kv(out, json, &first, "control_refused", "%llu", (unsigned long long)cs.refused);
@@ -611,7 +774,7 @@ static void status(struct zgd *d, FILE *out, bool json)
 }
 
 struct pairstat {
-	uint64_t	acc, deny_pkts, deny_bytes;
+	uint64_t	acc, acc_bytes, deny_pkts, deny_bytes;
 };
 
 struct stats_ctx {
@@ -624,72 +787,192 @@ static void stats_counter(void *arg, const char *name, uint64_t pkts,
 {
 	struct stats_ctx *c = arg;
 	const struct model *m = c->m;
-	size_t s, t;
-	char buf[2 * ZG_NAME_MAX + 8];
+	char from[ZG_NAME_MAX + 1];
+	const char *rest, *us;
+	bool acc;
+	int f, t;
 
-	for (s = 0; s < m->n_zones; s++)
-		for (t = 0; t <= m->n_zones; t++) {
-			int to = t == m->n_zones ? ZONE_GATEWAY : (int)t;
-			size_t p = model_pair(m, (int)s, to);
-
-			snprintf(buf, sizeof(buf), "acc_%s_%s", m->zones[s].name,
-				 model_zone_name(m, to));
-			if (strcmp(name, buf) == 0)
-				c->ps[p].acc = pkts;
-			snprintf(buf, sizeof(buf), "deny_%s_%s", m->zones[s].name,
-				 model_zone_name(m, to));
-			if (strcmp(name, buf) == 0) {
-				c->ps[p].deny_pkts = pkts;
-				c->ps[p].deny_bytes = bytes;
-			}
+	/* acc_FROM_TO and deny_FROM_TO; zone names hold no '_' ambiguity
+	 * we cannot resolve: try every split */
+	if (strncmp(name, "acc_", 4) == 0)
+		acc = true, rest = name + 4;
+	else if (strncmp(name, "deny_", 5) == 0)
+		acc = false, rest = name + 5;
+	else
+		return;
+	for (us = strchr(rest, '_'); us != NULL; us = strchr(us + 1, '_')) {
+		if ((size_t)(us - rest) > ZG_NAME_MAX)
+			return;
+		memcpy(from, rest, (size_t)(us - rest));
+		from[us - rest] = '\0';
+		f = model_zone_index(m, from);
+		t = model_zone_index(m, us + 1);
+		if (f < 0 || t == ZONE_UNKNOWN)
+			continue;
+		if (acc) {
+			c->ps[model_pair(m, f, t)].acc = pkts;
+			c->ps[model_pair(m, f, t)].acc_bytes = bytes;
+		} else {
+			c->ps[model_pair(m, f, t)].deny_pkts = pkts;
+			c->ps[model_pair(m, f, t)].deny_bytes = bytes;
 		}
+		return;
+	}
 }
+
+static struct pairstat *read_pairs(struct zgd *d)
+{
+	const struct model *m = d->m;
+	struct stats_ctx c = { .m = m };
+
+	c.ps = calloc(m->n_zones * (m->n_zones + 1) + 1, sizeof(*c.ps));
+	if (c.ps == NULL ||
+	    nft_each_counter(d->nft, m->set.table, stats_counter, &c) < 0) {
+		free(c.ps);
+		return NULL;
+	}
+	return c.ps;
+}
+
+/* each_pair - the zone pairs in order, with the gateway when it is used */
+#define each_pair(m, s, t, to)						\
+	for (s = 0; s < (m)->n_zones; s++)				\
+		for (t = 0; t <= (m)->n_zones; t++)			\
+			if ((to = t == (m)->n_zones ? ZONE_GATEWAY : (int)t), \
+			    to != ZONE_GATEWAY || (m)->uses_gateway)
 
 static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
 {
 	const struct model *m = d->m;
-	struct stats_ctx c = { .m = m };
-	size_t s, t, np = m->n_zones * (m->n_zones + 1);
+	struct pairstat *ps = read_pairs(d);
+	size_t s, t;
 	bool first = true;
+	int to;
 
-	c.ps = calloc(np + 1, sizeof(*c.ps));
-	if (c.ps == NULL || nft_each_counter(d->nft, m->set.table, stats_counter, &c) < 0) {
-		free(c.ps);
+	if (ps == NULL) {
 		snprintf(err, errlen, "cannot read the kernel counters");
 		return -1;
 	}
 	if (json)
-		fprintf(out, "{\n  \"pairs\": [");
+		fprintf(out, "{\n  \"flows_in_table\": %zu,\n  \"pairs\": [",
+			live_flows(d->live));
 	else
-		fprintf(out, "%-12s %-12s %14s %14s %14s\n", "src_zone", "dst_zone",
-			"flows_permitted", "packets_denied", "bytes_denied");
-	for (s = 0; s < m->n_zones; s++)
-		for (t = 0; t <= m->n_zones; t++) {
-			int to = t == m->n_zones ? ZONE_GATEWAY : (int)t;
-			const struct pairstat *p = &c.ps[model_pair(m, (int)s, to)];
+		fprintf(out, "%-12s %-12s %9s %9s %8s %10s %12s %12s %12s\n",
+			"src_zone", "dst_zone", "permitted", "denied", "sources",
+			"unanswered", "kernel_new", "pkts_denied", "bytes_denied");
+	each_pair(m, s, t, to) {
+		const struct live_pair *lp = live_get_pair(d->live, (int)s, to);
+		const struct pairstat *p = &ps[model_pair(m, (int)s, to)];
 
-			if (to == ZONE_GATEWAY && !m->uses_gateway)
-				continue;
-			if (json)
-				fprintf(out, "%s\n    { \"src_zone\": \"%s\", "
-					"\"dst_zone\": \"%s\", \"flows_permitted\": "
-					"%llu, \"packets_denied\": %llu, "
-					"\"bytes_denied\": %llu }", first ? "" : ",",
-					m->zones[s].name, model_zone_name(m, to),
-					(unsigned long long)p->acc,
-					(unsigned long long)p->deny_pkts,
-					(unsigned long long)p->deny_bytes);
-			else
-				fprintf(out, "%-12s %-12s %14llu %14llu %14llu\n",
-					m->zones[s].name, model_zone_name(m, to),
-					(unsigned long long)p->acc,
-					(unsigned long long)p->deny_pkts,
-					(unsigned long long)p->deny_bytes);
-			first = false;
-		}
+		if (json)
+			fprintf(out, "%s\n    { \"src_zone\": \"%s\", \"dst_zone\": "
+				"\"%s\", \"flows_permitted\": %llu, "
+				"\"flows_denied\": %llu, \"sources\": %llu, "
+				"\"sources_capped\": %s, \"unanswered\": %llu, "
+				"\"kernel_flows_accepted\": %llu, "
+				"\"packets_denied\": %llu, \"bytes_denied\": %llu }",
+				first ? "" : ",", m->zones[s].name,
+				model_zone_name(m, to),
+				(unsigned long long)lp->flows_permitted,
+				(unsigned long long)lp->flows_denied,
+				(unsigned long long)lp->sources,
+				lp->sources_capped ? "true" : "false",
+				(unsigned long long)lp->unanswered,
+				(unsigned long long)p->acc,
+				(unsigned long long)p->deny_pkts,
+				(unsigned long long)p->deny_bytes);
+		else
+			fprintf(out, "%-12s %-12s %9llu %9llu %7llu%s %10llu %12llu "
+				"%12llu %12llu\n", m->zones[s].name,
+				model_zone_name(m, to),
+				(unsigned long long)lp->flows_permitted,
+				(unsigned long long)lp->flows_denied,
+				(unsigned long long)lp->sources,
+				lp->sources_capped ? "+" : " ",
+				(unsigned long long)lp->unanswered,
+				(unsigned long long)p->acc,
+				(unsigned long long)p->deny_pkts,
+				(unsigned long long)p->deny_bytes);
+		first = false;
+	}
 	if (json)
 		fprintf(out, "\n  ]\n}\n");
-	free(c.ps);
+	free(ps);
+	return 0;
+}
+
+/* stats_lines - the periodic summary, one line per pair that saw traffic */
+static void stats_lines(struct zgd *d)
+{
+	const struct model *m = d->m;
+	struct pairstat *ps = read_pairs(d);
+	char line[VIOL_LINE_MAX];
+	uint64_t drop = 0, ifdrop = 0, dsum = 0, isum = 0;
+	size_t s, t, i;
+	int to;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < d->n_ifcap; i++) {
+		capture_drops(d->ifcap[i], &drop, &ifdrop);
+		dsum += drop;
+		isum += ifdrop;
+	}
+	each_pair(m, s, t, to) {
+		const struct live_pair *lp = live_get_pair(d->live, (int)s, to);
+		const struct pairstat *p = &ps[model_pair(m, (int)s, to)];
+
+		if (lp->flows_permitted + lp->flows_denied + p->acc + p->deny_pkts == 0)
+			continue;
+		snprintf(line, sizeof(line), "stats src_zone=%s dst_zone=%s "
+			 "flows_permitted=%llu flows_denied=%llu packets=%llu "
+			 "bytes=%llu kernel_dropped_unlogged=%lld pcap_drop=%llu "
+			 "pcap_ifdrop=%llu", m->zones[s].name, model_zone_name(m, to),
+			 (unsigned long long)lp->flows_permitted,
+			 (unsigned long long)lp->flows_denied,
+			 (unsigned long long)(p->acc + p->deny_pkts),
+			 (unsigned long long)(p->acc_bytes + p->deny_bytes),
+			 (long long)(d->acc.denied - d->acc.nflog_sent),
+			 (unsigned long long)dsum, (unsigned long long)isum);
+		slog_put(d->slog, LOG_INFO, line);
+	}
+	free(ps);
+}
+
+static int top(struct zgd *d, const struct ctl_req *req, FILE *out,
+	       char *err, size_t errlen)
+{
+	struct live_talker tk[1000];
+	int from = ZONE_UNKNOWN, to = ZONE_UNKNOWN;
+	char a[ADDR_STRLEN];
+	size_t n, i;
+
+	if (req->has_pair) {
+		from = model_zone_index(d->m, req->from);
+		to = model_zone_index(d->m, req->to);
+		if (from < 0 || to == ZONE_UNKNOWN) {
+			snprintf(err, errlen, "no zone pair %s:%s", req->from, req->to);
+			return -1;
+		}
+	}
+	n = live_top(d->live, from, to, tk, req->n);
+	if (req->json)
+		fprintf(out, "{\n  \"pair\": \"%s%s%s\",\n  \"talkers\": [",
+			req->has_pair ? req->from : "all", req->has_pair ? ":" : "",
+			req->has_pair ? req->to : "");
+	else
+		fprintf(out, "%-4s %-40s %10s\n", "rank", "source", "new_flows");
+	for (i = 0; i < n; i++) {
+		addr_format(&tk[i].src, a);
+		if (req->json)
+			fprintf(out, "%s\n    { \"src\": \"%s\", \"flows\": %llu }",
+				i ? "," : "", a, (unsigned long long)tk[i].flows);
+		else
+			fprintf(out, "%-4zu %-40s %10llu\n", i + 1, a,
+				(unsigned long long)tk[i].flows);
+	}
+	if (req->json)
+		fprintf(out, "\n  ]\n}\n");
 	return 0;
 }
 
@@ -707,9 +990,7 @@ static int on_control(void *arg, const struct ctl_req *req, FILE *out,
 	case CTL_STATS:
 		return stats(d, out, req->json, err, errlen);
 	case CTL_TOP:
-		snprintf(err, errlen, "top talkers are not collected by this "
-			 "version");
-		return -1;
+		return top(d, req, out, err, errlen);
 	case CTL_RELOAD:
 		log_tee(out);
 		rc = reload(d);
@@ -738,6 +1019,12 @@ static void tick(struct zgd *d, int tfd)
 	if (notify_watchdog_ms() && now >= d->next_watchdog_ms) {
 		notify_send("WATCHDOG=1");
 		d->next_watchdog_ms = now + notify_watchdog_ms();
+	}
+	live_expire(d->live, wall_us());
+	sync_ifaces(d);
+	if (d->m->set.stats_interval && now >= d->next_stats_ms) {
+		stats_lines(d);
+		d->next_stats_ms = now + (uint64_t)d->m->set.stats_interval * 1000;
 	}
 	if (d->m->set.verify_interval && now >= d->next_verify_ms) {
 		verify(d, "found-by-check");
@@ -774,9 +1061,9 @@ enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_WATCH, FD_N };
 
 static int loop(struct zgd *d, int sfd, int tfd)
 {
-	static struct pollfd pfd[FD_N + 1 + CONTROL_CLIENTS_MAX];
+	static struct pollfd pfd[FD_N + ZG_ZONES_MAX * 4 + 1 + CONTROL_CLIENTS_MAX];
 	char err[256];
-	size_t nc;
+	size_t nc, ni, i;
 
 	for (;;) {
 		pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -787,17 +1074,22 @@ static int loop(struct zgd *d, int sfd, int tfd)
 						slog_fd(d->slog) : -1, .events = POLLOUT };
 		pfd[FD_WATCH] = (struct pollfd){ .fd = d->watch ? watch_fd(d->watch) : -1,
 						 .events = POLLIN };
-		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N,
+		ni = 0;
+		for (i = 0; i < d->n_ifcap; i++)
+			pfd[FD_N + ni++] = (struct pollfd){
+				.fd = capture_fd(d->ifcap[i]), .events = POLLIN };
+		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N + ni,
 					      1 + CONTROL_CLIENTS_MAX) : 0;
-		if (poll(pfd, FD_N + nc, nc > 1 ? 250 : -1) < 0) {
+		if (poll(pfd, FD_N + ni + nc, nc > 1 ? 250 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 1;
 		}
 		if (d->ctl)
-			control_service(d->ctl, pfd + FD_N, nc, now_ms(),
+			control_service(d->ctl, pfd + FD_N + ni, nc, now_ms(),
 					on_control, d);
+		read_ifaces(d, pfd + FD_N, ni);
 		if ((pfd[FD_NFLOG].revents & POLLIN) &&
 		    capture_read(d->cap, 256, err, sizeof(err)) < 0)
 			log_errx("nflog: %s", err);
@@ -825,6 +1117,20 @@ static int start_monitor(struct zgd *d)
 			 AGG_ENTRIES_DEFAULT, emit_line, d);
 	if (d->slog == NULL || d->agg == NULL)
 		fatalx("out of memory");
+	{
+		struct live_cfg lc = {
+			.max_flows = d->m->set.flow_table,
+			.scan_window = d->m->set.scan_window,
+			.scan_hosts = d->m->set.scan_hosts,
+			.scan_ports = d->m->set.scan_ports,
+		};
+
+		d->live = live_new(d->m, &lc, on_scan, d);
+		if (d->live == NULL)
+			fatalx("out of memory");
+	}
+	sync_ifaces(d);
+	d->next_stats_ms = now_ms() + (uint64_t)d->m->set.stats_interval * 1000;
 	d->cap = capture_open_nflog(d->m->set.log_group, on_record, d, err,
 				    sizeof(err));
 	if (d->cap == NULL)
@@ -913,6 +1219,9 @@ int main(int argc, char **argv)
 	rc = loop(&d, sfd, tfd);
 	watch_close(d.watch);
 	control_close(d.ctl);
+	for (size_t i = 0; i < d.n_ifcap; i++)
+		capture_close(d.ifcap[i]);
+	live_free(d.live);
 	capture_close(d.cap);
 	agg_free(d.agg);
 	slog_free(d.slog);

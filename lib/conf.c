@@ -333,7 +333,8 @@ static const struct {
 static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
 	"table_owner", "log_window", "control_socket", "control_group",
-	"repair", "verify_interval",
+	"repair", "verify_interval", "stats_interval", "scan_window",
+	"scan_hosts", "scan_ports", "flow_table",
 };
 
 static void defaults(struct settings *st)
@@ -350,6 +351,11 @@ static void defaults(struct settings *st)
 	st->on_stop_flush = false;
 	st->table_owner = true;
 	st->repair = true;
+	st->stats_interval = 300;
+	st->scan_window = 60;
+	st->scan_hosts = 50;
+	st->scan_ports = 100;
+	st->flow_table = 65536;
 	st->verify_interval = 60;
 }
 
@@ -434,6 +440,21 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 			snprintf(c->m->set.control_group,
 				 sizeof(c->m->set.control_group), "%s", str);
 	}
+	if ((s = member(c, g, what, "stats_interval", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "stats_interval", 0, 86400, &v))
+		c->m->set.stats_interval = (unsigned)v;
+	if ((s = member(c, g, what, "scan_window", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "scan_window", 1, 3600, &v))
+		c->m->set.scan_window = (unsigned)v;
+	if ((s = member(c, g, what, "scan_hosts", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "scan_hosts", 1, 250, &v))
+		c->m->set.scan_hosts = (unsigned)v;
+	if ((s = member(c, g, what, "scan_ports", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "scan_ports", 1, 250, &v))
+		c->m->set.scan_ports = (unsigned)v;
+	if ((s = member(c, g, what, "flow_table", K_INT, NULL)) != NULL &&
+	    get_int(c, s, what, "flow_table", 1024, 4194304, &v))
+		c->m->set.flow_table = (unsigned)v;
 	if ((s = member(c, g, what, "repair", K_BOOL, NULL)) != NULL)
 		c->m->set.repair = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "verify_interval", K_INT, NULL)) != NULL &&

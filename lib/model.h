@@ -110,6 +110,11 @@ struct settings {
 	bool		on_stop_flush;
 	bool		table_owner;	/* hold the table with the owner flag */
 	bool		repair;		/* restore the table after tampering */
+	unsigned	stats_interval;	/* seconds between stats lines, 0: off */
+	unsigned	scan_window;	/* seconds */
+	unsigned	scan_hosts;	/* distinct destinations of a scan */
+	unsigned	scan_ports;	/* distinct destination ports of a scan */
+	unsigned	flow_table;	/* live flows kept */
 	unsigned	verify_interval; /* seconds between full checks, 0: off */
 	char		control_socket[108];
 	char		control_group[ZG_NAME_MAX + 1];
