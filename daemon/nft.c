@@ -736,6 +736,10 @@ static void build_expr(struct xb *x, const struct rs_expr *ex)
 			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP,
 					   (uint16_t)x->rs->log_group);
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, ex->snaplen);
+			/* hand each record over at once, not in batches of
+			 * up to a second: violations are logged as they
+			 * happen, and the counts at stop are complete */
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
 		}
 		break;
 	case RX_COUNTER:

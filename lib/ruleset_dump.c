@@ -215,8 +215,8 @@ static void print_expr(FILE *out, const struct ruleset *rs,
 		fprintf(out, "limit name \"log_limit\"");
 		break;
 	case RX_LOG:
-		fprintf(out, "log prefix \"%s\" group %u snaplen %u", x->text,
-			rs->log_group, x->snaplen);
+		fprintf(out, "log prefix \"%s\" group %u snaplen %u "
+			"queue-threshold 1", x->text, rs->log_group, x->snaplen);
 		break;
 	case RX_COUNTER:
 		fprintf(out, "counter name \"%s\"", rs->objs[x->obj].name);
