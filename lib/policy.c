@@ -11,6 +11,8 @@
  *      broader allow); within one action the first entry in the file is
  *      reported
  *   6. nothing matched: denied (drop), reason policy
+ * Before all of them (as the kernel's "ct state invalid drop"): an ICMP type
+ * that cannot start a flow is dropped, reason invalid.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -27,7 +29,18 @@ static const char *const reason_names[] = {
 	[REASON_REJECT] = "reject",
 	[REASON_DROP] = "drop",
 	[REASON_INPUT_OPEN] = "input-open",
+	[REASON_INVALID] = "invalid",
 };
+
+bool policy_icmp_starts_flow(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMP)
+		return type == 8 || type == 13 || type == 15 || type == 17;
+	if (proto == IPPROTO_ICMPV6)
+		return type == 128 || type == 139 ||
+		       (type >= 130 && type <= 136) || type == 143;
+	return true;
+}
 
 const char *policy_reason_name(enum reason r)
 {
@@ -143,6 +156,11 @@ void policy_decide(const struct model *m, const struct flow *f,
 	if (f->local && !m->uses_gateway) {
 		v->action = ACTION_ACCEPT;
 		v->reason = REASON_INPUT_OPEN;
+		return;
+	}
+	if ((f->proto == IPPROTO_ICMP || f->proto == IPPROTO_ICMPV6) &&
+	    !policy_icmp_starts_flow(f->proto, f->icmp_type)) {
+		v->reason = REASON_INVALID;
 		return;
 	}
 	if (v->src_zone == ZONE_UNKNOWN) {

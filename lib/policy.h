@@ -40,6 +40,8 @@ enum reason {
 	REASON_REJECT,		/* a policy entry with action = "reject" */
 	REASON_DROP,		/* a policy entry with action = "drop" */
 	REASON_INPUT_OPEN,	/* to the gateway, which no policy restricts */
+	REASON_INVALID,		/* an ICMP type that starts no flow: only as an
+				 * answer to a permitted flow does it pass */
 };
 
 struct verdict {
@@ -53,6 +55,14 @@ struct verdict {
 /* policy_decide - the verdict for f under m. Never fails. */
 void policy_decide(const struct model *m, const struct flow *f,
 		   struct verdict *v);
+
+/* policy_icmp_starts_flow - true if an ICMP/ICMPv6 packet of this type can
+ * be the first of a flow (conntrack: IPv4 echo, timestamp, information and
+ * address mask requests; IPv6 echo request and node information query; the
+ * untracked IPv6 neighbour discovery and MLD types 130-136 and 143). Any
+ * other type is an answer or an error: conntrack finds it invalid unless it
+ * belongs to a flow, and the ruleset drops it before any zone is looked at. */
+bool policy_icmp_starts_flow(uint8_t proto, uint8_t type);
 
 /* policy_reason_name - "permit", "intra", "policy", "spoof", ... */
 const char *policy_reason_name(enum reason r);

@@ -101,7 +101,7 @@ static const struct vcase vcases[] = {
 	{ "icmp", "10.1.0.5", "10.2.0.8", 8, "a0", false, ACTION_ACCEPT, REASON_PERMIT, "a", "b", 18 },
 	{ "icmp", "10.1.0.5", "10.2.0.8", 13, "a0", false, ACTION_DROP, REASON_POLICY, "a", "b", 0 },
 	{ "icmpv6", "fd00:1::5", "fd00:2::8", 128, "a0", false, ACTION_ACCEPT, REASON_PERMIT, "a", "b", 18 },
-	{ "icmpv6", "fd00:1::5", "fd00:2::8", 8, "a0", false, ACTION_DROP, REASON_POLICY, "a", "b", 0 },
+	{ "icmpv6", "fd00:1::5", "fd00:2::8", 8, "a0", false, ACTION_DROP, REASON_INVALID, "a", "b", 0 },
 	/* host restrictions and precedence: reject wins over accept */
 	{ "tcp", "10.1.9.7", "10.2.0.8", 8050, "a0", false, ACTION_REJECT, REASON_REJECT, "a", "b", 19 },
 	{ "tcp", "10.1.8.7", "10.2.0.8", 8050, "a0", false, ACTION_ACCEPT, REASON_PERMIT, "a", "b", 18 },
@@ -123,6 +123,15 @@ static const struct vcase vcases[] = {
 	{ "tcp", "10.3.0.5", "10.1.0.8", 80, "w0", false, ACTION_DROP, REASON_POLICY, "c", "a", 0 },
 	/* no interface given (explain without --in): no spoof check */
 	{ "tcp", "10.1.0.5", "10.2.0.8", 80, NULL, false, ACTION_ACCEPT, REASON_PERMIT, "a", "b", 18 },
+	/* ICMP types that start no flow are dropped before any zone, even
+	 * inside a zone that accepts its own traffic */
+	{ "icmp", "10.2.0.5", "10.2.0.6", 0, "b0", false, ACTION_DROP, REASON_INVALID, "b", "b", 0 },
+	{ "icmp", "10.2.0.5", "10.2.0.6", 3, "b0", false, ACTION_DROP, REASON_INVALID, "b", "b", 0 },
+	{ "icmp", "10.2.0.5", "10.2.0.6", 13, "b0", false, ACTION_ACCEPT, REASON_INTRA, "b", "b", 0 },
+	{ "icmpv6", "fd00:2::5", "fd00:2::6", 129, "b0", false, ACTION_DROP, REASON_INVALID, "b", "b", 0 },
+	{ "icmpv6", "fd00:2::5", "fd00:2::6", 1, "b0", false, ACTION_DROP, REASON_INVALID, "b", "b", 0 },
+	{ "icmpv6", "fd00:2::5", "fd00:2::6", 135, "b0", false, ACTION_ACCEPT, REASON_INTRA, "b", "b", 0 },
+	{ "icmpv6", "fd00:2::5", "fd00:2::6", 139, "b0", false, ACTION_ACCEPT, REASON_INTRA, "b", "b", 0 },
 	/* the gateway zone */
 	{ "tcp", "10.3.0.5", "10.3.0.1", 22, NULL, true, ACTION_ACCEPT, REASON_PERMIT, "c", "gateway", 23 },
 	{ "tcp", "10.1.0.5", "10.1.0.1", 22, "a0", true, ACTION_DROP, REASON_POLICY, "a", "gateway", 0 },
