@@ -385,7 +385,7 @@ static void on_frame(void *arg, const struct capture_pkt *cp)
 
 static bool iface_wanted(const struct model *m, const char *name)
 {
-	return policy_iface_zone(m, name) != ZONE_UNKNOWN;
+	return m->set.classify && policy_iface_zone(m, name) != ZONE_UNKNOWN;
 }
 
 /* sync_ifaces - a capture on every zone interface that exists: new ones
@@ -404,7 +404,7 @@ static void sync_ifaces(struct zgd *d)
 		}
 		i++;
 	}
-	for (z = 0; z < d->m->n_zones; z++)
+	for (z = 0; z < d->m->n_zones && d->m->set.classify; z++)
 		for (k = 0; k < d->m->zones[z].n_ifaces; k++) {
 			const char *name = d->m->zones[z].ifaces[k];
 			struct capture *c;

@@ -334,7 +334,7 @@ static const char *const settings_keys[] = {
 	"table", "log_group", "log_rate", "syslog_facility", "on_stop",
 	"table_owner", "log_window", "control_socket", "control_group",
 	"repair", "verify_interval", "stats_interval", "scan_window",
-	"scan_hosts", "scan_ports", "flow_table",
+	"scan_hosts", "scan_ports", "flow_table", "classify",
 };
 
 static void defaults(struct settings *st)
@@ -356,6 +356,7 @@ static void defaults(struct settings *st)
 	st->scan_hosts = 50;
 	st->scan_ports = 100;
 	st->flow_table = 65536;
+	st->classify = true;
 	st->verify_interval = 60;
 }
 
@@ -455,6 +456,8 @@ static void read_settings(struct ctx *c, config_setting_t *g)
 	if ((s = member(c, g, what, "flow_table", K_INT, NULL)) != NULL &&
 	    get_int(c, s, what, "flow_table", 1024, 4194304, &v))
 		c->m->set.flow_table = (unsigned)v;
+	if ((s = member(c, g, what, "classify", K_BOOL, NULL)) != NULL)
+		c->m->set.classify = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "repair", K_BOOL, NULL)) != NULL)
 		c->m->set.repair = config_setting_get_bool(s);
 	if ((s = member(c, g, what, "verify_interval", K_INT, NULL)) != NULL &&

@@ -115,6 +115,7 @@ struct settings {
 	unsigned	scan_hosts;	/* distinct destinations of a scan */
 	unsigned	scan_ports;	/* distinct destination ports of a scan */
 	unsigned	flow_table;	/* live flows kept */
+	bool		classify;	/* capture on the zone interfaces */
 	unsigned	verify_interval; /* seconds between full checks, 0: off */
 	char		control_socket[108];
 	char		control_group[ZG_NAME_MAX + 1];
