@@ -2,16 +2,21 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auditprint.h"
 #include "confcheck.h"
+#include "../lib/audit.h"
 #include "../lib/conf.h"
 #include "../lib/ctlproto.h"
+#include "../lib/link.h"
 #include "../lib/policy.h"
 #include "../lib/ruleset.h"
 
@@ -34,6 +39,7 @@ static void usage(FILE *out)
 		"       zonegatectl [-c FILE] [-s SOCKET] top [--pair SRC:DST] "
 		"[-n N] [--json]\n"
 		"       zonegatectl [-c FILE] [-s SOCKET] reload\n"
+		"       zonegatectl [-c FILE] audit [--json] CAPTURE...\n"
 		"PROTO is tcp, udp, icmp or icmpv6; default FILE is %s\n",
 		CONF_DEFAULT_PATH);
 }
@@ -139,6 +145,10 @@ static void print_reason(FILE *out, const struct model *m,
 		fprintf(out, "unknown zone: %s %s is in no zone",
 			v->src_zone == ZONE_UNKNOWN ? "source" : "destination",
 			addr_format(v->src_zone == ZONE_UNKNOWN ? &f->src : &f->dst, a));
+		break;
+	case REASON_INVALID:
+		fprintf(out, "ICMP type %u starts no flow: it passes only as the "
+			"answer or error of a permitted flow", f->icmp_type);
 		break;
 	case REASON_INPUT_OPEN:
 		fprintf(out, "no policy names the gateway zone, so traffic to "
@@ -327,7 +337,7 @@ static int cmd_ctl(int argc, char **argv)
 		{ "pair", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char req[CTL_REQ_MAX], extra[CTL_REQ_MAX] = "";
+	char req[2 * CTL_REQ_MAX + 64], extra[CTL_REQ_MAX] = "";
 	const char *cmd = argv[0];
 	int c, json = 0;
 	size_t o = 0;
@@ -359,9 +369,128 @@ static int cmd_ctl(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	snprintf(req, sizeof(req), "%s %s%s%s\n", CTL_VERSION, cmd,
-		 json ? " format=json" : "", extra);
+	if (snprintf(req, sizeof(req), "%s %s%s%s\n", CTL_VERSION, cmd,
+		     json ? " format=json" : "", extra) >= CTL_REQ_MAX) {
+		fprintf(stderr, "zonegatectl: request too long\n");
+		return EXIT_USAGE;
+	}
 	return ask(req);
+}
+
+/* audit_flows_for - flows the audit of these files can hold: a flow needs
+ * at least one 16-byte record header, so a file of S bytes has fewer than
+ * S / 16; a pipe or "-" gets AUDIT_FLOWS_MAX. Sizing the table by the
+ * files keeps a small audit small. */
+static size_t audit_flows_for(char *const *files, size_t n)
+{
+	unsigned long long sum = 0;
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (stat(files[i], &sb) < 0 || !S_ISREG(sb.st_mode))
+			return AUDIT_FLOWS_MAX;
+		sum += (unsigned long long)sb.st_size / 16 + 1;
+	}
+	return sum < AUDIT_FLOWS_MAX ? (size_t)sum : AUDIT_FLOWS_MAX;
+}
+
+/* audit_file - feeds every record of the capture at path into a. Returns 0,
+ * or -1 after a message naming the file. */
+static int audit_file(struct audit *a, const char *path)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	const unsigned char *data;
+	struct pcap_pkthdr *h;
+	unsigned long long n = 0;
+	const char *name;
+	int dlt, rc;
+	size_t snap;
+	pcap_t *p;
+
+	p = pcap_open_offline(path, ebuf);
+	if (p == NULL) {
+		fprintf(stderr, "zonegatectl: audit: %s: cannot read the capture: "
+			"%s\n", path, ebuf);
+		return -1;
+	}
+	dlt = pcap_datalink(p);
+	if (!link_supported(dlt)) {
+		name = pcap_datalink_val_to_name(dlt);
+		fprintf(stderr, "zonegatectl: audit: %s: link type %d (%s) is not "
+			"supported; audit reads Ethernet (with VLAN tags), Linux "
+			"cooked (SLL, SLL2), raw IP and NFLOG captures\n", path,
+			dlt, name ? name : "unknown");
+		pcap_close(p);
+		return -1;
+	}
+	snap = pcap_snapshot(p) > 0 ? (size_t)pcap_snapshot(p) : 0;
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+		audit_frame(a, dlt, data, h->caplen, h->len, snap,
+			    (uint64_t)h->ts.tv_sec * 1000000 +
+			    (uint64_t)h->ts.tv_usec);
+		n++;
+	}
+	if (rc == PCAP_ERROR) {
+		fprintf(stderr, "zonegatectl: audit: %s: damaged after %llu "
+			"packets: %s\n", path, n, pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	pcap_close(p);
+	return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct audit *a;
+	struct model *m;
+	int c, i, json = 0, rc = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'j') {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		json = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	m = confcheck_load(conf_path);
+	if (m == NULL)
+		return EXIT_USAGE;
+	a = audit_new(m, audit_flows_for(argv, (size_t)argc));
+	if (a == NULL) {
+		fprintf(stderr, "zonegatectl: audit: out of memory\n");
+		goto out_model;
+	}
+	for (i = 0; i < argc; i++)
+		if (audit_file(a, argv[i]) < 0)
+			goto out_audit;
+	if ((json ? auditprint_json : auditprint_text)(stdout, m, a, argv,
+						       (size_t)argc) < 0) {
+		fprintf(stderr, "zonegatectl: audit: out of memory\n");
+		goto out_audit;
+	}
+	rc = audit_violation(a) ? EXIT_DENY : EXIT_ACCEPT;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "zonegatectl: audit: cannot write the report\n");
+		rc = EXIT_USAGE;
+	}
+out_audit:
+	audit_free(a);
+out_model:
+	model_free(m);
+	return rc;
 }
 
 static const struct {
@@ -374,6 +503,7 @@ static const struct {
 	{ "stats", cmd_ctl },
 	{ "top", cmd_ctl },
 	{ "reload", cmd_ctl },
+	{ "audit", cmd_audit },
 };
 
 int main(int argc, char **argv)

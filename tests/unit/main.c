@@ -40,6 +40,9 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, viol_suite());
 	srunner_add_suite(sr, agg_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, link_suite());
+	srunner_add_suite(sr, flow_suite());
+	srunner_add_suite(sr, audit_suite());
 	/* namespace tests need root; `make check` runs them, `make unit` not */
 	if (argc > 1 && strcmp(argv[1], "--ns") == 0)
 		srunner_add_suite(sr, ns_suite());

@@ -23,6 +23,9 @@ Suite *pkt_suite(void);
 Suite *viol_suite(void);
 Suite *agg_suite(void);
 Suite *cli_suite(void);
+Suite *link_suite(void);
+Suite *flow_suite(void);
+Suite *audit_suite(void);
 Suite *ns_suite(void);
 
 /* parse_text - conf_parse of a string; errors into el (caller frees). */
