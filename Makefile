@@ -51,7 +51,7 @@ DEB_PKGS = build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	   libconfig-dev check libsubunit-dev nftables iproute2 rsyslog \
 	   hping3 mandoc groff-base util-linux procps python3
 
-.PHONY: all deps check unit clean install uninstall demo bench man-lint golden
+.PHONY: all deps check unit clean install uninstall demo bench man-lint golden FORCE
 
 all: $(BINS)
 
@@ -66,10 +66,17 @@ deps:
 		apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-lib/%.o: lib/%.c lib/*.h
+# .cflags changes when the flags do (SANITIZE=1 and back): everything
+# built with other flags is built again
+.cflags: FORCE
+	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
+
+FORCE:
+
+lib/%.o: lib/%.c lib/*.h .cflags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-daemon/%.o: daemon/%.c daemon/*.h lib/*.h
+daemon/%.o: daemon/%.c daemon/*.h lib/*.h .cflags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
@@ -82,7 +89,7 @@ zonegated: $(ZONEGATED_OBJ) $(LIB)
 zonegatectl: $(ZONEGATECTL_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(UNIT_BIN): $(UNIT_SRC) tests/unit/*.h $(LIB)
+$(UNIT_BIN): $(UNIT_SRC) tests/unit/*.h $(LIB) .cflags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) $(LIB) \
 		$(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
 
@@ -126,7 +133,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/zonegated.service
 
 clean:
-	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN)
+	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN) .cflags
 
 # golden: rewrite the golden dumps after a deliberate change of the compiler
 golden: zonegatectl
