@@ -973,6 +973,20 @@ static uint32_t fault_key_len(const struct rs_set *s)
 	       strcmp(f + 4, s->name) == 0 ? 4 : 0;
 }
 
+/*
+ * fault_pause - fault injection for the test of concurrent writers: with
+ * ZONEGATED_FAULT=pause:MS, the first attempt of every apply waits MS
+ * milliseconds between reading the generation and committing, so that the
+ * test can commit in between. Nothing else reads that variable.
+ */
+static void fault_pause(unsigned attempt)
+{
+	const char *f = getenv("ZONEGATED_FAULT");
+
+	if (attempt == 0 && f != NULL && strncmp(f, "pause:", 6) == 0)
+		poll(NULL, 0, atoi(f + 6));
+}
+
 static uint32_t key_type(const struct rs_set *s)
 {
 	static const uint32_t dt[] = {
@@ -1258,6 +1272,7 @@ int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
 		rc = get_genid(ns, &genid);
 		if (rc == 0)
 			rc = read_existing(ns, rs->table, &ex);
+		fault_pause(attempt);
 		if (rc != 0) {
 			seterr(err, errlen, "cannot read the ruleset: %s",
 			       strerror(rc));

@@ -34,12 +34,12 @@ alerted rule-added
 sleep 1
 denied "accept rule inserted"
 
-gw_nft delete element inet zonegate acc_internet_relay_4t0 '{ 0.0.0.0/0 . tcp . 25 . 10.30.0.25 }'
+gw_nft delete element inet zonegate acc_internet_relay_4th1 '{ tcp . 25 . 10.30.0.25 }'
 alerted set-element-removed
 sleep 1
 expect_pass "element removed: permitted mail restored" tcp_ok "$NS_IN" "$IN4B" "$RL_SAN4" 25
 
-gw_nft add element inet zonegate acc_lgwan_relay_4t0 '{ 10.20.3.4 . tcp . 22 . 10.30.0.99 }'
+gw_nft add element inet zonegate acc_lgwan_relay_4th1 '{ tcp . 22 . 10.30.0.99 }'
 alerted set-element-added
 
 gw_nft add chain inet zonegate forward '{ policy accept; }'

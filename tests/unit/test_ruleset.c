@@ -141,15 +141,15 @@ static const struct rs_set *find_set(const struct ruleset *rs, const char *name)
 
 START_TEST(overlapping_entries_split_sets)
 {
-	/* an any-host entry and a host entry for the same port overlap; the
-	 * kernel refuses overlapping concatenated ranges in one set */
+	/* an any-host range and a host range overlapping it; the kernel
+	 * refuses overlapping concatenated ranges in one set */
 	static const char text[] = "version = 1;\nzones = (\n"
 		"{ name = \"a\"; networks = [ \"10.1.0.0/16\" ]; },\n"
 		"{ name = \"b\"; networks = [ \"10.2.0.0/16\" ]; } );\n"
-		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; },\n"
-		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; to_hosts = [ \"10.2.0.5\" ]; },\n"
-		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; },\n"
-		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/81\" ]; to_hosts = [ \"10.2.0.5\" ]; } );\n";
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"tcp/80-90\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/85-95\" ]; to_hosts = [ \"10.2.0.5\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80-90\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/100-110\" ]; to_hosts = [ \"10.2.0.5\" ]; } );\n";
 	struct ruleset *rs = compile_text(text);
 	const struct rs_set *s0 = find_set(rs, "acc_a_b_4t0");
 	const struct rs_set *s1 = find_set(rs, "acc_a_b_4t1");
@@ -159,6 +159,36 @@ START_TEST(overlapping_entries_split_sets)
 	ck_assert_ptr_null(find_set(rs, "acc_a_b_4t2"));
 	/* the exact duplicate is dropped: 3 distinct elements in all */
 	ck_assert_uint_eq(s0->n_elems + s1->n_elems, 3);
+	ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(exact_entries_use_hash_sets)
+{
+	/* one host and one port: no range, so a hash keyed on what is not
+	 * "any"; one set per shape, duplicates once */
+	static const char text[] = "version = 1;\nzones = (\n"
+		"{ name = \"a\"; networks = [ \"10.1.0.0/16\" ]; },\n"
+		"{ name = \"b\"; networks = [ \"10.2.0.0/16\" ]; } );\n"
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"tcp/80\", \"udp/53\" ]; to_hosts = [ \"10.2.0.5\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/80\" ]; to_hosts = [ \"10.2.0.5\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/22\" ]; },\n"
+		"  { from = \"a\"; to = \"b\"; services = [ \"tcp/8000-8100\" ]; } );\n";
+	struct ruleset *rs = compile_text(text);
+	const struct rs_set *host = find_set(rs, "acc_a_b_4th1");	/* saddr any */
+	const struct rs_set *any = find_set(rs, "acc_a_b_4th9");	/* saddr, daddr any */
+	const struct rs_set *range = find_set(rs, "acc_a_b_4t0");
+
+	ck_assert_ptr_nonnull(host);
+	ck_assert(!host->interval);
+	ck_assert_uint_eq(host->n_fields, 3);
+	ck_assert_uint_eq(host->n_elems, 2);		/* tcp/80 once, udp/53 */
+	ck_assert_ptr_nonnull(any);
+	ck_assert_uint_eq(any->n_fields, 2);
+	ck_assert_uint_eq(any->n_elems, 1);
+	ck_assert_ptr_nonnull(range);			/* the port range */
+	ck_assert(range->interval);
+	ck_assert_uint_eq(range->n_elems, 1);
 	ruleset_free(rs);
 }
 END_TEST
@@ -197,6 +227,7 @@ Suite *ruleset_suite(void)
 			    sizeof(goldens) / sizeof(goldens[0]));
 	tcase_add_test(tc, rules_independent_of_entries);
 	tcase_add_test(tc, overlapping_entries_split_sets);
+	tcase_add_test(tc, exact_entries_use_hash_sets);
 	tcase_add_test(tc, key_layout);
 	suite_add_tcase(s, tc);
 	return s;
