@@ -51,7 +51,7 @@ DEB_PKGS = build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	   libconfig-dev check libsubunit-dev nftables iproute2 rsyslog \
 	   hping3 mandoc groff-base util-linux procps python3
 
-.PHONY: all deps check unit clean install uninstall demo bench man-lint golden FORCE
+.PHONY: all deps check unit clean install uninstall demo bench man-lint golden FORCE fuzz fuzz-replay
 
 all: $(BINS)
 
@@ -103,7 +103,7 @@ man-lint:
 	done; echo "man pages: mandoc -Tlint clean"
 
 check: deps
-	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) fuzz-replay
 	$(MAKE) man-lint
 	tests/run-all
 
@@ -134,6 +134,7 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.a daemon/*.o $(BINS) $(UNIT_BIN) .cflags
+	rm -rf tests/fuzz/bin
 
 # golden: rewrite the golden dumps after a deliberate change of the compiler
 golden: zonegatectl
@@ -145,3 +146,34 @@ golden: zonegatectl
 demo: deps
 	$(MAKE) all
 	bash tests/demo/demo.bash
+
+# fuzz: libFuzzer (clang) on each parser for FUZZ_TIME seconds (default 60);
+# new crashes land in tests/fuzz/regress/, which `make check` replays
+FUZZ_TIME ?= 60
+FUZZ_TARGETS = conf pkt audit ctl
+FUZZ_CFLAGS = -g -O1 -D_GNU_SOURCE -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	$(PKG_CFLAGS)
+fuzz:
+	mkdir -p tests/fuzz/bin
+	@for t in $(FUZZ_TARGETS); do \
+		clang $(FUZZ_CFLAGS) -o tests/fuzz/bin/fuzz_$$t \
+			tests/fuzz/fuzz_$$t.c $(LIB_SRC) $(PKG_LIBS) || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+		work=$$(mktemp -d); \
+		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+		tests/fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-artifact_prefix=tests/fuzz/regress/$$t- -print_final_stats=1 \
+			$$work tests/fuzz/corpus/$$t 2>&1 | \
+			grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done'; \
+		rm -rf $$work; \
+	done
+
+# the replay binaries: each target's entry point, built like the daemon
+tests/fuzz/bin/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) .cflags
+	@mkdir -p tests/fuzz/bin
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+		tests/fuzz/replay.c $(LIB) $(PKG_LIBS) $(LDFLAGS)
+
+fuzz-replay: $(addprefix tests/fuzz/bin/replay_,$(FUZZ_TARGETS))
