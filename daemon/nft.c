@@ -41,7 +41,7 @@
 
 /* nftables datatype ids, so that nft(8) lists our sets with their types */
 enum { DT_IPADDR = 7, DT_IP6ADDR = 8, DT_INET_PROTO = 12,
-       DT_INET_SERVICE = 13, DT_IFNAME = 41 };
+       DT_INET_SERVICE = 13, DT_MARK = 19, DT_IFNAME = 41 };
 
 struct nft_sock {
 	struct mnl_socket	*nl;
@@ -608,8 +608,18 @@ static void load_field(struct xb *x, enum rs_field f, uint32_t reg)
 		[RF_L4PROTO] = { true, NFT_META_L4PROTO, 0, 0 },
 		[RF_DPORT] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2 },
 		[RF_IIFNAME] = { true, NFT_META_IIFNAME, 0, 0 },
+		[RF_CTMARK] = { false, 0, 0, 0 },
 	};
 
+	if (f == RF_CTMARK) {
+		struct nftnl_expr *e = xnew(x, "ct");
+
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, reg);
+		}
+		return;
+	}
 	if (ld[f].meta)
 		x_meta(x, ld[f].key_or_base, reg);
 	else
@@ -762,6 +772,30 @@ static void build_expr(struct xb *x, const struct rs_expr *ex)
 		break;
 	case RX_VERDICT:
 		x_verdict(x, &ex->verdict);
+		break;
+	case RX_CTMARK_SET:
+		e = xnew(x, "immediate");
+		if (e) {
+			u = ex->arg;
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+			nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &u, 4);
+		}
+		e = xnew(x, "ct");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+		}
+		break;
+	case RX_COUNTER_MAP:
+		x_key(x, &x->rs->sets[ex->set]);
+		e = xnew(x, "objref");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG32_00);
+			nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME,
+					   x->rs->sets[ex->set].name);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID,
+					   (uint32_t)ex->set + 1);
+		}
 		break;
 	}
 }
@@ -993,7 +1027,7 @@ static uint32_t key_type(const struct rs_set *s)
 		[RF_SADDR4] = DT_IPADDR, [RF_DADDR4] = DT_IPADDR,
 		[RF_SADDR6] = DT_IP6ADDR, [RF_DADDR6] = DT_IP6ADDR,
 		[RF_L4PROTO] = DT_INET_PROTO, [RF_DPORT] = DT_INET_SERVICE,
-		[RF_IIFNAME] = DT_IFNAME,
+		[RF_IIFNAME] = DT_IFNAME, [RF_CTMARK] = DT_MARK,
 	};
 	uint32_t t = 0;
 	unsigned i;
@@ -1037,6 +1071,10 @@ static void add_set(struct batch *bt, struct nft_sock *ns,
 		flags |= NFT_SET_MAP;
 		nftnl_set_set_u32(ns_, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
+	if (s->objmap) {
+		flags |= NFT_SET_OBJECT;
+		nftnl_set_set_u32(ns_, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	}
 	nftnl_set_set_u32(ns_, NFTNL_SET_FLAGS, flags);
 	put_comment(ns_, 0, NFTNL_UDATA_SET_COMMENT, s->comment, set_set_data,
 		    NFTNL_SET_USERDATA);
@@ -1061,7 +1099,10 @@ static void add_set(struct batch *bt, struct nft_sock *ns,
 		if (e->interval_end)
 			nftnl_set_elem_set_u32(ne, NFTNL_SET_ELEM_FLAGS,
 					       NFT_SET_ELEM_INTERVAL_END);
-		else if (s->map) {
+		else if (s->objmap) {
+			nftnl_set_elem_set_str(ne, NFTNL_SET_ELEM_OBJREF,
+					       rs->objs[e->obj].name);
+		} else if (s->map) {
 			nftnl_set_elem_set_u32(ne, NFTNL_SET_ELEM_VERDICT,
 					       e->data.code == RV_GOTO ?
 					       (uint32_t)NFT_GOTO : (uint32_t)NFT_JUMP);

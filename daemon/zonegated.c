@@ -775,6 +775,7 @@ static void status(struct zgd *d, FILE *out, bool json)
 
 struct pairstat {
 	uint64_t	acc, acc_bytes, deny_pkts, deny_bytes;
+	uint64_t	est_pkts, est_bytes;	/* established, both ways */
 };
 
 struct stats_ctx {
@@ -789,15 +790,16 @@ static void stats_counter(void *arg, const char *name, uint64_t pkts,
 	const struct model *m = c->m;
 	char from[ZG_NAME_MAX + 1];
 	const char *rest, *us;
-	bool acc;
-	int f, t;
+	int kind, f, t;
 
-	/* acc_FROM_TO and deny_FROM_TO; zone names hold no '_' ambiguity
-	 * we cannot resolve: try every split */
+	/* acc_, pkt_ and deny_FROM_TO; a zone name may hold '_': try every
+	 * split */
 	if (strncmp(name, "acc_", 4) == 0)
-		acc = true, rest = name + 4;
+		kind = 0, rest = name + 4;
+	else if (strncmp(name, "pkt_", 4) == 0)
+		kind = 1, rest = name + 4;
 	else if (strncmp(name, "deny_", 5) == 0)
-		acc = false, rest = name + 5;
+		kind = 2, rest = name + 5;
 	else
 		return;
 	for (us = strchr(rest, '_'); us != NULL; us = strchr(us + 1, '_')) {
@@ -809,9 +811,12 @@ static void stats_counter(void *arg, const char *name, uint64_t pkts,
 		t = model_zone_index(m, us + 1);
 		if (f < 0 || t == ZONE_UNKNOWN)
 			continue;
-		if (acc) {
+		if (kind == 0) {
 			c->ps[model_pair(m, f, t)].acc = pkts;
 			c->ps[model_pair(m, f, t)].acc_bytes = bytes;
+		} else if (kind == 1) {
+			c->ps[model_pair(m, f, t)].est_pkts = pkts;
+			c->ps[model_pair(m, f, t)].est_bytes = bytes;
 		} else {
 			c->ps[model_pair(m, f, t)].deny_pkts = pkts;
 			c->ps[model_pair(m, f, t)].deny_bytes = bytes;
@@ -857,9 +862,10 @@ static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
 		fprintf(out, "{\n  \"flows_in_table\": %zu,\n  \"pairs\": [",
 			live_flows(d->live));
 	else
-		fprintf(out, "%-12s %-12s %9s %9s %8s %10s %12s %12s %12s\n",
+		fprintf(out, "%-12s %-12s %9s %9s %8s %10s %10s %12s %14s %12s\n",
 			"src_zone", "dst_zone", "permitted", "denied", "sources",
-			"unanswered", "kernel_new", "pkts_denied", "bytes_denied");
+			"unanswered", "kernel_new", "packets", "bytes",
+			"pkts_denied");
 	each_pair(m, s, t, to) {
 		const struct live_pair *lp = live_get_pair(d->live, (int)s, to);
 		const struct pairstat *p = &ps[model_pair(m, (int)s, to)];
@@ -870,6 +876,7 @@ static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
 				"\"flows_denied\": %llu, \"sources\": %llu, "
 				"\"sources_capped\": %s, \"unanswered\": %llu, "
 				"\"kernel_flows_accepted\": %llu, "
+				"\"packets\": %llu, \"bytes\": %llu, "
 				"\"packets_denied\": %llu, \"bytes_denied\": %llu }",
 				first ? "" : ",", m->zones[s].name,
 				model_zone_name(m, to),
@@ -879,11 +886,14 @@ static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
 				lp->sources_capped ? "true" : "false",
 				(unsigned long long)lp->unanswered,
 				(unsigned long long)p->acc,
+				(unsigned long long)(p->acc + p->est_pkts + p->deny_pkts),
+				(unsigned long long)(p->acc_bytes + p->est_bytes +
+						     p->deny_bytes),
 				(unsigned long long)p->deny_pkts,
 				(unsigned long long)p->deny_bytes);
 		else
-			fprintf(out, "%-12s %-12s %9llu %9llu %7llu%s %10llu %12llu "
-				"%12llu %12llu\n", m->zones[s].name,
+			fprintf(out, "%-12s %-12s %9llu %9llu %7llu%s %10llu %10llu "
+				"%12llu %14llu %12llu\n", m->zones[s].name,
 				model_zone_name(m, to),
 				(unsigned long long)lp->flows_permitted,
 				(unsigned long long)lp->flows_denied,
@@ -891,8 +901,10 @@ static int stats(struct zgd *d, FILE *out, bool json, char *err, size_t errlen)
 				lp->sources_capped ? "+" : " ",
 				(unsigned long long)lp->unanswered,
 				(unsigned long long)p->acc,
-				(unsigned long long)p->deny_pkts,
-				(unsigned long long)p->deny_bytes);
+				(unsigned long long)(p->acc + p->est_pkts + p->deny_pkts),
+				(unsigned long long)(p->acc_bytes + p->est_bytes +
+						     p->deny_bytes),
+				(unsigned long long)p->deny_pkts);
 		first = false;
 	}
 	if (json)
@@ -930,8 +942,8 @@ static void stats_lines(struct zgd *d)
 			 "pcap_ifdrop=%llu", m->zones[s].name, model_zone_name(m, to),
 			 (unsigned long long)lp->flows_permitted,
 			 (unsigned long long)lp->flows_denied,
-			 (unsigned long long)(p->acc + p->deny_pkts),
-			 (unsigned long long)(p->acc_bytes + p->deny_bytes),
+			 (unsigned long long)(p->acc + p->est_pkts + p->deny_pkts),
+			 (unsigned long long)(p->acc_bytes + p->est_bytes + p->deny_bytes),
 			 (long long)(d->acc.denied - d->acc.nflog_sent),
 			 (unsigned long long)dsum, (unsigned long long)isum);
 		slog_put(d->slog, LOG_INFO, line);

@@ -23,6 +23,7 @@ static const struct {
 	[RF_L4PROTO] = { 1, 4, "meta l4proto" },
 	[RF_DPORT] = { 2, 4, "th dport" },
 	[RF_IIFNAME] = { 16, 16, "iifname" },
+	[RF_CTMARK] = { 4, 4, "ct mark" },
 };
 
 unsigned ruleset_field_len(enum rs_field f)
@@ -285,6 +286,7 @@ struct cc {
 	int			*acc_obj;	/* per pair */
 	int			*spoof_obj;	/* per zone */
 	int			unknown_obj;	/* of the chain being built */
+	int			ctr_map;	/* ct mark -> pkt_ counter */
 	int			fail;
 };
 
@@ -530,6 +532,14 @@ struct pset {
 };
 
 /* mk_pset - one set of a (pair, action, family, kind) and its rule. */
+/* pair_mark - the ct mark of the flows a zone pair accepted: the pair's
+ * index + 1 with a tag in the high bits, so that the established traffic
+ * of each pair is counted by one lookup (the pkt_ counters). */
+static uint32_t pair_mark(const struct model *m, int from, int to)
+{
+	return RS_CTMARK_TAG | (uint32_t)(model_pair(m, from, to) + 1);
+}
+
 /* pset_rules - the rule(s) that look a packet up in set and act on it. */
 static int pset_rules(struct cc *cc, const struct pset *p, int set,
 		      const char *comment)
@@ -563,6 +573,7 @@ static int pset_rules(struct cc *cc, const struct pset *p, int set,
 			}
 		} else if (p->act == ACTION_ACCEPT) {
 			rb_counter(&b, cc->acc_obj[model_pair(m, p->from, p->to)]);
+			rb_arg(&b, RX_CTMARK_SET, pair_mark(m, p->from, p->to));
 			rb_verdict(&b, RV_ACCEPT, 0);
 		} else {
 			rb_verdict(&b, RV_GOTO, p->target);
@@ -932,6 +943,8 @@ static void pair_chains(struct cc *cc)
 
 				if (m->zones[s].intra == INTRA_ACCEPT) {
 					rb_counter(&b, cc->acc_obj[pair]);
+					rb_arg(&b, RX_CTMARK_SET,
+					       pair_mark(m, (int)s, (int)s));
 					rb_verdict(&b, RV_ACCEPT, 0);
 					FAIL_IF(cc, rb_close(cc->rs, ch, &b, m->zones[s].line,
 							     "%s:%d %s intra accept", cc->file,
@@ -1091,6 +1104,13 @@ static void base_chain(struct cc *cc, bool input)
 		rb_verdict(&b, RV_ACCEPT, 0);
 		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "loopback") < 0);
 	}
+	/* the traffic of accepted flows, counted by zone pair through the
+	 * connection's mark; flows without one fall to the next rule */
+	rb_x(&b, RX_CT_ESTABLISHED);
+	rb_set(&b, RX_COUNTER_MAP, cc->ctr_map, 0);
+	rb_verdict(&b, RV_ACCEPT, 0);
+	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "established traffic, counted "
+			     "by zone pair") < 0);
 	rb_x(&b, RX_CT_ESTABLISHED);
 	rb_verdict(&b, RV_ACCEPT, 0);
 	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "replies and related ICMP errors "
@@ -1152,6 +1172,40 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* ctr_map - a pkt_FROM_TO counter per pair and the map from ct mark to it */
+static void ctr_map(struct cc *cc)
+{
+	static const enum rs_field f[] = { RF_CTMARK };
+	const struct model *m = cc->m;
+	size_t s, d;
+
+	cc->ctr_map = add_set(cc->rs, f, 1, false, false, 0, "ct mark of an "
+			      "accepted flow -> its zone pair's counter", "pairctr");
+	FAIL_IF(cc, cc->ctr_map < 0);
+	if (cc->ctr_map < 0)
+		return;
+	cc->rs->sets[cc->ctr_map].objmap = true;
+	for (s = 0; s < m->n_zones; s++)
+		for (d = 0; d <= m->n_zones; d++) {
+			int to = d == m->n_zones ? ZONE_GATEWAY : (int)d;
+			struct rs_elem *e;
+			uint32_t mark = pair_mark(m, (int)s, to);
+			int o;
+
+			if (to == ZONE_GATEWAY && !m->uses_gateway)
+				continue;
+			o = add_obj(cc->rs, RO_COUNTER, "packets and bytes of "
+				    "accepted flows, both directions", "pkt_%s_%s",
+				    zname(m, (int)s), zname(m, to));
+			e = add_elem(&cc->rs->sets[cc->ctr_map]);
+			FAIL_IF(cc, o < 0 || e == NULL);
+			if (o < 0 || e == NULL)
+				return;
+			memcpy(e->key, &mark, 4);	/* host order, as ct mark */
+			e->obj = o;
+		}
+}
+
 static void objects(struct cc *cc)
 {
 	const struct model *m = cc->m;
@@ -1184,6 +1238,7 @@ static void objects(struct cc *cc)
 				zname(m, to));
 			FAIL_IF(cc, cc->acc_obj[pair] < 0 || cc->deny_obj[pair] < 0);
 		}
+	ctr_map(cc);
 }
 
 struct ruleset *ruleset_compile(const struct model *m)

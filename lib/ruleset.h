@@ -38,6 +38,7 @@
 #define RS_LOG_SNAPLEN	72	/* IPv4 60 + 8, or IPv6 40 + ext + 8 */
 #define RS_LOG_RATE	1000	/* packets/s to NFLOG, all chains together */
 #define RS_LOG_BURST	200
+#define RS_CTMARK_TAG	0x5a470000u	/* "ZG": a mark zonegate set */
 #define RS_REJECT_TCP_RESET		0
 #define RS_REJECT_ADMIN_PROHIBITED	1
 
@@ -50,6 +51,7 @@ enum rs_field {
 	RF_L4PROTO,
 	RF_DPORT,
 	RF_IIFNAME,
+	RF_CTMARK,	/* the connection's mark: its zone pair */
 };
 
 enum rs_verdict_code {
@@ -69,6 +71,7 @@ struct rs_elem {
 	uint8_t			key_end[RS_KEY_MAX];	/* concatenated ranges */
 	bool			interval_end;	/* rbtree end marker */
 	struct rs_verdict	data;		/* maps */
+	int			obj;		/* object maps */
 };
 
 struct rs_set {
@@ -78,6 +81,7 @@ struct rs_set {
 	unsigned	key_len;	/* bytes, each field 4-byte aligned */
 	bool		interval;
 	bool		map;		/* data is a verdict */
+	bool		objmap;		/* data is a counter's name (obj index) */
 	struct rs_elem	*elems;
 	size_t		n_elems, cap;
 	char		comment[RS_COMMENT_MAX + 1];
@@ -98,6 +102,8 @@ enum rs_expr_kind {
 	RX_COUNTER,		/* named counter */
 	RX_REJECT,		/* arg: RS_REJECT_* */
 	RX_VERDICT,
+	RX_CTMARK_SET,		/* ct mark set arg */
+	RX_COUNTER_MAP,		/* counter name ct mark map @set */
 };
 
 struct rs_expr {

@@ -19,6 +19,7 @@ static const char *const field_type[] = {
 	[RF_L4PROTO] = "inet_proto",
 	[RF_DPORT] = "inet_service",
 	[RF_IIFNAME] = "ifname",
+	[RF_CTMARK] = "mark",
 };
 
 static const char *const field_expr[] = {
@@ -29,6 +30,7 @@ static const char *const field_expr[] = {
 	[RF_L4PROTO] = "meta l4proto",
 	[RF_DPORT] = "th dport",
 	[RF_IIFNAME] = "iifname",
+	[RF_CTMARK] = "ct mark",
 };
 
 static void print_field(FILE *out, enum rs_field f, const uint8_t *k)
@@ -54,6 +56,13 @@ static void print_field(FILE *out, enum rs_field f, const uint8_t *k)
 	case RF_IIFNAME:
 		fprintf(out, "\"%.16s\"", (const char *)k);
 		break;
+	case RF_CTMARK: {
+		uint32_t v;
+
+		memcpy(&v, k, 4);
+		fprintf(out, "0x%08x", v);
+		break;
+	}
 	}
 }
 
@@ -118,6 +127,8 @@ static void print_elem(FILE *out, const struct ruleset *rs,
 		fprintf(out, " : ");
 		print_verdict(out, rs, &e->data);
 	}
+	if (s->objmap)
+		fprintf(out, " : \"%s\"", rs->objs[e->obj].name);
 }
 
 static void print_set(FILE *out, const struct ruleset *rs,
@@ -126,11 +137,14 @@ static void print_set(FILE *out, const struct ruleset *rs,
 	size_t i, shown = 0;
 	unsigned f;
 
-	fprintf(out, "\t%s %s {\n\t\ttype ", s->map ? "map" : "set", s->name);
+	fprintf(out, "\t%s %s {\n\t\ttype ", s->map || s->objmap ? "map" : "set",
+		s->name);
 	for (f = 0; f < s->n_fields; f++)
 		fprintf(out, "%s%s", f ? " . " : "", field_type[s->fields[f]]);
 	if (s->map)
 		fprintf(out, " : verdict");
+	if (s->objmap)
+		fprintf(out, " : counter");
 	fprintf(out, "\n");
 	if (s->interval)
 		fprintf(out, "\t\tflags interval\n");
@@ -227,6 +241,12 @@ static void print_expr(FILE *out, const struct ruleset *rs,
 		break;
 	case RX_VERDICT:
 		print_verdict(out, rs, &x->verdict);
+		break;
+	case RX_CTMARK_SET:
+		fprintf(out, "ct mark set 0x%08x", x->arg);
+		break;
+	case RX_COUNTER_MAP:
+		fprintf(out, "counter name ct mark map @%s", rs->sets[x->set].name);
 		break;
 	}
 }

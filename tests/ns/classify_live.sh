@@ -36,6 +36,8 @@ sleep 1
 expect_eq "internet->relay: 5 flows permitted" 5 "$(pair_field internet relay flows_permitted)"
 expect_eq "internet->relay: 2 distinct sources" 2 "$(pair_field internet relay sources)"
 expect_eq "internet->relay: the kernel accepted 5 new flows" 5 "$(pair_field internet relay kernel_flows_accepted)"
+n=$(pair_field internet relay packets)
+expect_pass "internet->relay: packets count both directions of the 5 connections ($n > 25)" test "$n" -gt 25
 expect_eq "lgwan->relay: 2 flows permitted" 2 "$(pair_field lgwan relay flows_permitted)"
 expect_eq "lgwan->internet: 4 flows denied" 4 "$(pair_field lgwan internet flows_denied)"
 expect_eq "lgwan->internet: none permitted" 0 "$(pair_field lgwan internet flows_permitted)"
