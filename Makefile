@@ -40,7 +40,7 @@ DAEMON_COMMON = daemon/confcheck.o
 ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
 		daemon/slog.o daemon/control.o daemon/notify.o daemon/watch.o \
 		$(DAEMON_COMMON)
-ZONEGATECTL_OBJ = daemon/zonegatectl.o daemon/auditprint.o $(DAEMON_COMMON)
+ZONEGATECTL_OBJ = daemon/zonegatectl.o daemon/auditprint.o daemon/nft.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 
 UNIT_SRC = $(wildcard tests/unit/*.c)

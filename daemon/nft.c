@@ -34,6 +34,8 @@
 /* zonegate's mark in the table's user data: how we know a table is ours */
 #define TABLE_MARK	"managed by zonegated; edit zonegate.conf, not this table"
 
+#define STAMP_OBJ	"zonegate_stamp"
+
 #define BATCH_PAGE	(256 * 1024)
 /* a message may fill a 16-bit netlink length before the batch moves on */
 #define BATCH_OVERRUN	(65536 + 4096)
@@ -487,18 +489,49 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+struct stamp_q {
+	const char	*table;
+	char		*buf;
+	size_t		len;
+	bool		found;
+};
+
+static int stamp_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct stamp_q *q = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	uint32_t ulen = 0;
+	const uint8_t *ud;
+
+	if (o == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), q->table) == 0 &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), STAMP_OBJ) == 0 &&
+	    (ud = nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &ulen)) != NULL &&
+	    ulen > 2 && ud[1] <= ulen - 2) {
+		/* one comment TLV: type, length, text with its NUL */
+		snprintf(q->buf, q->len, "%.*s", (int)strnlen((const char *)ud + 2,
+			 ud[1]), (const char *)ud + 2);
+		q->found = true;
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
 int nft_table_stamp(struct nft_sock *ns, const char *name, char *buf, size_t len)
 {
 	char mb[MNL_SOCKET_BUFFER_SIZE];
-	struct table_q q = { .name = name };
+	struct stamp_q q = { .table = name, .buf = buf, .len = len };
 	struct nlmsghdr *nlh;
+	bool ours;
 
-	nlh = nftnl_nlmsg_build_hdr(mb, NFT_MSG_GETTABLE, NFPROTO_INET,
-				    NLM_F_DUMP, ++ns->seq);
-	if (request(ns, nlh, table_cb, &q) != 0 || !q.found || !q.ours ||
-	    q.stamp[0] == '\0')
+	if (nft_table_state(ns, name, &ours) != 1 || !ours)
 		return -1;
-	snprintf(buf, len, "%s", q.stamp);
+	nlh = nftnl_nlmsg_build_hdr(mb, NFT_MSG_GETOBJ, NFPROTO_INET,
+				    NLM_F_DUMP, ++ns->seq);
+	if (request(ns, nlh, stamp_cb, &q) != 0 || !q.found)
+		return -1;
 	return 0;
 }
 
@@ -1219,7 +1252,7 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 {
 	size_t i;
 
-	add_table(bt, ns, rs->table, table_flags, stamp);
+	add_table(bt, ns, rs->table, table_flags, NULL);
 	if (ex->n_chains + ex->n_base + ex->n_sets + ex->n_objs > 0)
 		flush_rules(bt, ns, rs->table);
 	for (i = 0; i < ex->n_sets; i++)
@@ -1230,13 +1263,27 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 		if (!rs_has_chain(rs, ex->base[i]))
 			del_named(bt, ns, NFT_MSG_DELCHAIN, rs->table, ex->base[i], 0);
 	for (i = 0; i < ex->n_objs; i++)
-		if (!rs_has_obj(rs, ex->objs[i]))
+		if (!rs_has_obj(rs, ex->objs[i]) && strcmp(ex->objs[i], STAMP_OBJ) != 0)
 			del_named(bt, ns, NFT_MSG_DELOBJ, rs->table, ex->objs[i],
 				  ex->obj_type[i]);
 	/* counters that exist keep their counts across reloads */
 	for (i = 0; i < rs->n_objs; i++)
 		if (!in_names(ex->objs, ex->n_objs, rs->objs[i].name))
 			add_obj(bt, ns, rs, &rs->objs[i]);
+	/* the stamp: what this transaction compiled from which configuration.
+	 * It is an object of its own because the kernel does not update a
+	 * table's comment once the table exists; deleted and added again, it
+	 * changes in the same transaction as everything it describes. */
+	if (stamp != NULL) {
+		struct rs_obj so = { .kind = RO_COUNTER };
+
+		if (in_names(ex->objs, ex->n_objs, STAMP_OBJ))
+			del_named(bt, ns, NFT_MSG_DELOBJ, rs->table, STAMP_OBJ,
+				  NFT_OBJECT_COUNTER);
+		snprintf(so.name, sizeof(so.name), "%s", STAMP_OBJ);
+		snprintf(so.comment, sizeof(so.comment), "%s", stamp);
+		add_obj(bt, ns, rs, &so);
+	}
 	for (i = 0; i < rs->n_chains; i++)
 		add_chain(bt, ns, rs, &rs->chains[i]);
 	for (i = 0; i < rs->n_sets && !bt->oom; i++)

@@ -19,6 +19,7 @@
 #include "../lib/link.h"
 #include "../lib/policy.h"
 #include "../lib/ruleset.h"
+#include "nft.h"
 
 #define EXIT_ACCEPT	0
 #define EXIT_DENY	1
@@ -39,6 +40,7 @@ static void usage(FILE *out)
 		"       zonegatectl [-c FILE] [-s SOCKET] top [--pair SRC:DST] "
 		"[-n N] [--json]\n"
 		"       zonegatectl [-c FILE] [-s SOCKET] reload\n"
+		"       zonegatectl [-c FILE] verify\n"
 		"       zonegatectl [-c FILE] audit [--json] CAPTURE...\n"
 		"PROTO is tcp, udp, icmp or icmpv6; default FILE is %s\n",
 		CONF_DEFAULT_PATH);
@@ -493,10 +495,72 @@ out_model:
 	return rc;
 }
 
+/* cmd_verify - does the kernel hold what the configuration compiles to?
+ * Reads our table's digest over netlink (root) and compares it with the
+ * compiled ruleset and with the stamp the daemon wrote into the table. */
+static int cmd_verify(int argc, char **argv)
+{
+	char err[NFT_ERR_MAX], stamp[256], want[160];
+	struct nft_digest dg;
+	struct ruleset *rs;
+	struct nft_sock *ns;
+	struct model *m;
+	int rc = 0;
+
+	(void)argv;
+	if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	m = confcheck_load(conf_path);
+	if (m == NULL)
+		return EXIT_USAGE;
+	rs = ruleset_compile(m);
+	ns = nft_open(err, sizeof(err));
+	if (rs == NULL || ns == NULL ||
+	    nft_read_digest(ns, m->set.table, &dg) < 0) {
+		fprintf(stderr, "zonegatectl: cannot read table inet %s: %s\n",
+			m->set.table, ns ? strerror(errno) : err);
+		ruleset_free(rs);
+		nft_close(ns);
+		model_free(m);
+		return EXIT_USAGE;
+	}
+	snprintf(want, sizeof(want), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
+		 "chains=%zu", m->checksum, ruleset_n_rules(rs), rs->n_sets,
+		 ruleset_n_elems(rs), rs->n_chains);
+	printf("compiled from %s: %s\n", m->path, want);
+	if (!dg.present) {
+		printf("kernel: table inet %s is missing\n", m->set.table);
+		rc = 1;
+	} else {
+		printf("kernel: rules=%zu sets=%zu elems=%zu chains=%zu, %zu base "
+		       "chain(s) not dropping by default%s\n", dg.rules, dg.sets,
+		       dg.elems, dg.chains, dg.base_not_drop,
+		       dg.ours ? "" : ", not created by zonegate");
+		if (nft_table_stamp(ns, m->set.table, stamp, sizeof(stamp)) == 0)
+			printf("stamp: %s\n", stamp);
+		else
+			strcpy(stamp, "-");
+		if (!dg.ours || dg.rules != ruleset_n_rules(rs) ||
+		    dg.sets != rs->n_sets || dg.elems != ruleset_n_elems(rs) ||
+		    dg.chains != rs->n_chains || dg.base_not_drop != 0 ||
+		    strcmp(stamp, want) != 0)
+			rc = 1;
+	}
+	printf("%s\n", rc == 0 ? "in sync: the kernel holds this configuration" :
+	       "NOT in sync: the kernel holds something else");
+	ruleset_free(rs);
+	nft_close(ns);
+	model_free(m);
+	return rc;
+}
+
 static const struct {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
 } commands[] = {
+	{ "verify", cmd_verify },
 	{ "check", cmd_check },
 	{ "explain", cmd_explain },
 	{ "status", cmd_ctl },
