@@ -1143,11 +1143,11 @@ static int start_monitor(struct zgd *d)
 	}
 	sync_ifaces(d);
 	d->next_stats_ms = now_ms() + (uint64_t)d->m->set.stats_interval * 1000;
-	d->cap = capture_open_nflog(d->m->set.log_group, on_record, d, err,
-				    sizeof(err));
+	if (d->cap == NULL)
+		d->cap = capture_open_nflog(d->m->set.log_group, on_record, d,
+					    err, sizeof(err));
 	if (d->cap == NULL)
 		log_errx("violations will not be reported: %s", err);
-	counters_open(d, d->m->set.table);
 	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
 	d->next_verify_ms = now_ms() + (uint64_t)d->m->set.verify_interval * 1000;
 	d->watch = watch_open(d->m->set.table, err, sizeof(err));
@@ -1212,6 +1212,13 @@ int main(int argc, char **argv)
 	d.nft = nft_open(err, sizeof(err));
 	if (d.nft == NULL)
 		fatalx("%s", err);
+	/* bound to the NFLOG group before the first commit, so that no
+	 * packet the new table denies goes unreported; records wait in the
+	 * socket until the loop reads them */
+	d.cap = capture_open_nflog(d.m->set.log_group, on_record, &d, err,
+				   sizeof(err));
+	/* counting starts before the first commit, as reporting does */
+	counters_open(&d, d.m->set.table);
 	was_down = check_while_down(&d);
 	if (apply(&d, d.m) < 0) {
 		log_errx("start failed: nothing was changed");
