@@ -109,8 +109,14 @@ check: deps
 
 # bench: new-flow rate, apply/reload time and memory, as ratios measured
 # side by side in network namespaces (root); see tests/bench/README.md
-bench: all
+bench: deps
+	$(MAKE) all
 	tests/bench/run.sh
+	bash tests/bench/violations.sh
+	bash tests/bench/classify.sh
+	bash tests/bench/audit.sh
+	$(CC) -O2 -o tests/bench/lookup tests/bench/lookup.c $(LIB) $(PKG_LIBS)
+	tests/bench/lookup
 
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
