@@ -35,6 +35,10 @@ void model_free(struct model *m)
 	lpm_free(m->zone_lpm);
 	free(m->pair_first);
 	free(m->pair_pol);
+	free(m->port_key);
+	free(m->port_pol);
+	free(m->gen_first);
+	free(m->gen_pol);
 	free(m->path);
 	free(m);
 }
@@ -67,6 +71,8 @@ size_t model_pair(const struct model *m, int from, int to)
 	return (size_t)from * (m->n_zones + 1) + t;
 }
 
+static int index_ports(struct model *m);
+
 int model_index_pairs(struct model *m)
 {
 	size_t np = m->n_zones * (m->n_zones + 1), i;
@@ -93,6 +99,89 @@ int model_index_pairs(struct model *m)
 		m->pair_pol[m->pair_first[p] + fill[p]++] = i;
 	}
 	free(fill);
+	return index_ports(m);
+}
+
+uint64_t model_port_key(size_t pair, int tcp, uint16_t port)
+{
+	return (uint64_t)pair << 17 | (uint64_t)(tcp != 0) << 16 | port;
+}
+
+static bool ports_only(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_items; i++)
+		if (p->items[i].proto == SVC_ICMP ||
+		    p->items[i].ports.lo != p->items[i].ports.hi)
+			return false;
+	return p->n_items > 0;
+}
+
+struct kp {
+	uint64_t	key;
+	size_t		pol;
+};
+
+static int kp_cmp(const void *a, const void *b)
+{
+	const struct kp *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->pol < y->pol ? -1 : x->pol > y->pol;
+}
+
+/*
+ * index_ports - the verdict of a flow needs only the entries that can match
+ * it: those of its pair whose services include its port, plus the entries
+ * with ranges or ICMP. A policy of many single-port entries (the usual
+ * large one) is then looked up by binary search instead of a scan.
+ */
+static int index_ports(struct model *m)
+{
+	size_t np = m->n_zones * (m->n_zones + 1), i, k, n = 0, g = 0;
+	struct kp *kp;
+
+	for (i = 0; i < m->n_policies; i++)
+		if (ports_only(&m->policies[i]))
+			n += m->policies[i].n_items;
+	kp = malloc((n ? n : 1) * sizeof(*kp));
+	m->port_key = malloc((n ? n : 1) * sizeof(*m->port_key));
+	m->port_pol = malloc((n ? n : 1) * sizeof(*m->port_pol));
+	m->gen_first = calloc(np + 1, sizeof(*m->gen_first));
+	m->gen_pol = malloc((m->n_policies ? m->n_policies : 1) *
+			    sizeof(*m->gen_pol));
+	if (!kp || !m->port_key || !m->port_pol || !m->gen_first || !m->gen_pol) {
+		free(kp);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (k = 0, n = 0; k < np; k++) {
+		m->gen_first[k] = g;
+		for (i = m->pair_first[k]; i < m->pair_first[k + 1]; i++) {
+			const struct policy *p = &m->policies[m->pair_pol[i]];
+			size_t it;
+
+			if (!ports_only(p)) {
+				m->gen_pol[g++] = m->pair_pol[i];
+				continue;
+			}
+			for (it = 0; it < p->n_items; it++) {
+				kp[n].key = model_port_key(k, p->items[it].proto ==
+							   SVC_TCP, p->items[it].ports.lo);
+				kp[n++].pol = m->pair_pol[i];
+			}
+		}
+	}
+	m->gen_first[np] = g;
+	qsort(kp, n, sizeof(*kp), kp_cmp);
+	for (i = 0; i < n; i++) {
+		m->port_key[i] = kp[i].key;
+		m->port_pol[i] = kp[i].pol;
+	}
+	m->n_port = n;
+	free(kp);
 	return 0;
 }
 

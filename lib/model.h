@@ -137,6 +137,14 @@ struct model {
 	 * pair_pol[]; pair = from * (n_zones + 1) + (to or n_zones for gateway) */
 	size_t		*pair_first;
 	size_t		*pair_pol;
+	/* the same, split for speed (see model_index_pairs): entries whose
+	 * services are only single TCP/UDP ports, by (pair, protocol, port),
+	 * sorted; and the other entries of each pair */
+	uint64_t	*port_key;
+	size_t		*port_pol;
+	size_t		n_port;
+	size_t		*gen_first;
+	size_t		*gen_pol;
 };
 
 /* model_free - frees m and everything it owns; NULL is fine. */
@@ -152,7 +160,11 @@ const char *model_zone_name(const struct model *m, int z);
 /* model_pair - index into pair_first for (from, to); to may be ZONE_GATEWAY. */
 size_t model_pair(const struct model *m, int from, int to);
 
-/* model_index_pairs - builds pair_first/pair_pol. Returns 0 or -1 (ENOMEM). */
+/* model_port_key - the key of the port index. */
+uint64_t model_port_key(size_t pair, int tcp, uint16_t port);
+
+/* model_index_pairs - builds pair_first/pair_pol and the port index.
+ * Returns 0 or -1 (ENOMEM). */
 int model_index_pairs(struct model *m);
 
 /* model_action_name - "accept", "reject", "drop". */

@@ -119,21 +119,43 @@ bool policy_entry_matches(const struct policy *p, const struct flow *f)
 	return false;
 }
 
+/* consider - p replaces best if it matches and wins: a stronger action,
+ * or the same action earlier in the file. */
+static void consider(const struct policy *p, const struct flow *f,
+		     const struct policy **best)
+{
+	const struct policy *b = *best;
+
+	if (b != NULL && (p->action < b->action ||
+			  (p->action == b->action && p > b)))
+		return;
+	if (policy_entry_matches(p, f))
+		*best = p;
+}
+
 static void decide_pair(const struct model *m, const struct flow *f,
 			struct verdict *v)
 {
 	size_t pair = model_pair(m, v->src_zone, v->dst_zone), i;
 	const struct policy *best = NULL;
 
-	for (i = m->pair_first[pair]; i < m->pair_first[pair + 1]; i++) {
-		const struct policy *p = &m->policies[m->pair_pol[i]];
+	for (i = m->gen_first[pair]; i < m->gen_first[pair + 1]; i++)
+		consider(&m->policies[m->gen_pol[i]], f, &best);
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		uint64_t key = model_port_key(pair, f->proto == IPPROTO_TCP,
+					      f->dport);
+		size_t lo = 0, hi = m->n_port;
 
-		if (best != NULL && p->action <= best->action)
-			continue;	/* cannot win: same or weaker action */
-		if (policy_entry_matches(p, f))
-			best = p;
-		if (best != NULL && best->action == ACTION_DROP)
-			break;
+		while (lo < hi) {	/* the first of the key */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (m->port_key[mid] < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < m->n_port && m->port_key[i] == key; i++)
+			consider(&m->policies[m->port_pol[i]], f, &best);
 	}
 	v->entry = best;
 	if (best == NULL) {
