@@ -11,8 +11,12 @@ SECS=${ZG_BENCH_SECS:-3}
 topo_up >/dev/null
 # the receiver counts and drops (no reply)
 ip netns exec "$NS_RL" nft -f - <<'EON'
-table inet sink { chain in { type filter hook prerouting priority -300; policy accept;
-	udp dport 3389 counter drop } }
+table inet sink {
+	chain in {
+		type filter hook prerouting priority -300; policy accept;
+		udp dport 3389 counter drop;
+	}
+}
 EON
 on=$ZG_TMP/on.conf off=$ZG_TMP/off.conf
 for c in on off; do
