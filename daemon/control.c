@@ -182,6 +182,19 @@ static bool allowed(const struct control *c, int fd)
 	return false;
 }
 
+/* refuse - the error, then drain what the client already sent, so that
+ * closing does not reset the connection before the client read the error */
+static void refuse(int fd, const char *msg)
+{
+	char junk[CTL_REQ_MAX + 2];
+
+	reply_error(fd, msg);
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+}
+
 static void accept_all(struct control *c, uint64_t now_ms)
 {
 	struct timeval tv = { 0, 200 * 1000 };
@@ -191,14 +204,12 @@ static void accept_all(struct control *c, uint64_t now_ms)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (!allowed(c, fd)) {
 			c->st.refused++;
-			reply_error(fd, "permission denied");
-			close(fd);
+			refuse(fd, "permission denied");
 			continue;
 		}
 		if (c->n == CONTROL_CLIENTS_MAX) {
 			c->st.busy++;
-			reply_error(fd, "busy: too many connections");
-			close(fd);
+			refuse(fd, "busy: too many connections");
 			continue;
 		}
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);

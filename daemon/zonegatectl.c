@@ -299,7 +299,10 @@ static int ask(const char *req)
 			close(fd);
 		return 2;
 	}
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+	/* the daemon may answer and close before reading (a refusal): then
+	 * the send fails, and its answer is still there to read */
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "zonegatectl: cannot send the request: %s\n",
 			strerror(errno));
 		close(fd);
