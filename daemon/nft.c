@@ -1454,58 +1454,6 @@ int nft_delete_table(struct nft_sock *ns, const char *name, char *err,
 	return 0;
 }
 
-struct ctr_q {
-	const char		*table;
-	struct nft_counters	*c;
-};
-
-static int ctr_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct ctr_q *q = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	const char *name;
-	uint64_t pkts;
-
-	if (o == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_obj_nlmsg_parse(nlh, o) < 0 ||
-	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
-	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), q->table) != 0) {
-		nftnl_obj_free(o);
-		return MNL_CB_OK;
-	}
-	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
-	pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-	if (strncmp(name, "deny_", 5) == 0 || strncmp(name, "spoof_", 6) == 0 ||
-	    strncmp(name, "unknown_", 8) == 0)
-		q->c->denied += pkts;
-	else if (strcmp(name, "nflog_sent") == 0)
-		q->c->nflog_sent += pkts;
-	else if (strncmp(name, "acc_", 4) == 0)
-		q->c->accepted += pkts;
-	nftnl_obj_free(o);
-	return MNL_CB_OK;
-}
-
-int nft_read_counters(struct nft_sock *ns, const char *name,
-		      struct nft_counters *c)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ctr_q q = { .table = name, .c = c };
-	struct nlmsghdr *nlh;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
-				    ++ns->seq);
-	rc = request(ns, nlh, ctr_cb, &q);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	return 0;
-}
-
 struct each_q {
 	const char	*table;
 	nft_counter_fn	fn;
@@ -1705,4 +1653,48 @@ int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg
 		return -1;
 	}
 	return 0;
+}
+
+void nft_shape_of(const struct ruleset *rs, struct nft_shape *sh)
+{
+	sh->rules = ruleset_n_rules(rs);
+	sh->sets = rs->n_sets;
+	sh->elems = ruleset_n_elems(rs);
+	sh->chains = rs->n_chains;
+}
+
+void nft_stamp(const struct nft_shape *sh, const char *checksum, char *buf,
+	       size_t len)
+{
+	snprintf(buf, len, "sha256=%.16s rules=%zu sets=%zu elems=%zu chains=%zu",
+		 checksum, sh->rules, sh->sets, sh->elems, sh->chains);
+}
+
+bool nft_digest_matches(const struct nft_digest *dg, const struct nft_shape *sh)
+{
+	return dg->present && dg->rules == sh->rules && dg->sets == sh->sets &&
+	       dg->elems == sh->elems && dg->chains == sh->chains &&
+	       dg->base_not_drop == 0;
+}
+/* sum_counter - nft_read_counters' callback: adds a counter to its sum. */
+static void sum_counter(void *arg, const char *name, uint64_t pkts,
+			uint64_t bytes)
+{
+	struct nft_counters *c = arg;
+
+	(void)bytes;
+	if (strncmp(name, "deny_", 5) == 0 || strncmp(name, "spoof_", 6) == 0 ||
+	    strncmp(name, "unknown_", 8) == 0)
+		c->denied += pkts;
+	else if (strcmp(name, "nflog_sent") == 0)
+		c->nflog_sent += pkts;
+	else if (strncmp(name, "acc_", 4) == 0)
+		c->accepted += pkts;
+}
+
+int nft_read_counters(struct nft_sock *ns, const char *name,
+		      struct nft_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	return nft_each_counter(ns, name, sum_counter, c);
 }

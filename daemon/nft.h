@@ -86,6 +86,24 @@ struct nft_digest {
 	size_t	elems;
 };
 
+/* What a compiled ruleset must look like in the kernel. */
+struct nft_shape {
+	size_t	rules, sets, elems, chains;
+};
+
+/* nft_shape_of - the shape of rs. */
+void nft_shape_of(const struct ruleset *rs, struct nft_shape *sh);
+
+/* nft_stamp - the stamp of a ruleset of shape sh compiled from a
+ * configuration with this SHA-256 (hex), into buf: what nft_apply records
+ * in the table and nft_table_stamp reads back. */
+void nft_stamp(const struct nft_shape *sh, const char *checksum, char *buf,
+	       size_t len);
+
+/* nft_digest_matches - true if the kernel's table (dg) has the shape sh,
+ * and its base chains drop by default. */
+bool nft_digest_matches(const struct nft_digest *dg, const struct nft_shape *sh);
+
 /* nft_read_digest - fills *dg for table inet name. Returns 0 or -1. */
 int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg);
 

@@ -504,6 +504,7 @@ out_model:
 static int cmd_verify(int argc, char **argv)
 {
 	char err[NFT_ERR_MAX], stamp[256], want[160];
+	struct nft_shape shape;
 	struct nft_digest dg;
 	struct ruleset *rs;
 	struct nft_sock *ns;
@@ -529,9 +530,8 @@ static int cmd_verify(int argc, char **argv)
 		model_free(m);
 		return EXIT_USAGE;
 	}
-	snprintf(want, sizeof(want), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
-		 "chains=%zu", m->checksum, ruleset_n_rules(rs), rs->n_sets,
-		 ruleset_n_elems(rs), rs->n_chains);
+	nft_shape_of(rs, &shape);
+	nft_stamp(&shape, m->checksum, want, sizeof(want));
 	printf("compiled from %s: %s\n", m->path, want);
 	if (!dg.present) {
 		printf("kernel: table inet %s is missing\n", m->set.table);
@@ -545,9 +545,7 @@ static int cmd_verify(int argc, char **argv)
 			printf("stamp: %s\n", stamp);
 		else
 			strcpy(stamp, "-");
-		if (!dg.ours || dg.rules != ruleset_n_rules(rs) ||
-		    dg.sets != rs->n_sets || dg.elems != ruleset_n_elems(rs) ||
-		    dg.chains != rs->n_chains || dg.base_not_drop != 0 ||
+		if (!dg.ours || !nft_digest_matches(&dg, &shape) ||
 		    strcmp(stamp, want) != 0)
 			rc = 1;
 	}

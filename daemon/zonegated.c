@@ -70,11 +70,10 @@ struct zgd {
 	struct control		*ctl;
 	time_t			started;
 	time_t			applied_at;
-	size_t			rules;		/* compiled, last apply */
+	struct nft_shape	shape;		/* compiled, last apply */
 	uint64_t		reloads, reload_failures;
 	uint64_t		next_watchdog_ms;
 	struct watch		*watch;
-	size_t			sets, elems, chains;	/* compiled */
 	uint64_t		tamper_events, repairs;
 	time_t			last_tamper;
 	bool			drift;
@@ -168,6 +167,7 @@ static void counters_open(struct zgd *d, const char *table)
 static int apply(struct zgd *d, const struct model *m)
 {
 	char err[NFT_ERR_MAX], stamp[160];
+	struct nft_shape shape;
 	struct ruleset *rs;
 	struct timespec t0, t1;
 	int rc;
@@ -178,9 +178,8 @@ static int apply(struct zgd *d, const struct model *m)
 		log_errx("%s: cannot compile the ruleset: out of memory", m->path);
 		return -1;
 	}
-	snprintf(stamp, sizeof(stamp), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
-		 "chains=%zu", m->checksum, ruleset_n_rules(rs), rs->n_sets,
-		 ruleset_n_elems(rs), rs->n_chains);
+	nft_shape_of(rs, &shape);
+	nft_stamp(&shape, m->checksum, stamp, sizeof(stamp));
 	counters_close(d);
 	rc = nft_apply(d->nft, rs, m->set.table_owner, stamp, &d->st, err,
 		       sizeof(err));
@@ -189,10 +188,7 @@ static int apply(struct zgd *d, const struct model *m)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0) {
 		d->applied_at = time(NULL);
-		d->rules = ruleset_n_rules(rs);
-		d->sets = rs->n_sets;
-		d->elems = ruleset_n_elems(rs);
-		d->chains = rs->n_chains;
+		d->shape = shape;
 		d->drift = false;
 	}
 	if (rc < 0) {
@@ -457,7 +453,7 @@ static void notify_ready(struct zgd *d)
 {
 	notify_sendf("READY=1\nSTATUS=enforcing %s (sha256 %.16s): %zu zones, "
 		     "%zu entries, %zu rules%s%s", d->m->path, d->m->checksum,
-		     d->m->n_zones, d->m->n_policies, d->rules,
+		     d->m->n_zones, d->m->n_policies, d->shape.rules,
 		     d->last_error[0] ? "; last error: " : "", d->last_error);
 }
 
@@ -553,26 +549,21 @@ static void stop(struct zgd *d)
 static int check_while_down(struct zgd *d)
 {
 	char stamp[256], want[160];
+	struct nft_shape shape;
 	struct nft_digest dg;
 	struct ruleset *rs;
-	int rc = 0;
 
 	if (nft_table_stamp(d->nft, d->m->set.table, stamp, sizeof(stamp)) < 0)
 		return 0;
 	rs = ruleset_compile(d->m);
 	if (rs == NULL)
 		return 0;
-	snprintf(want, sizeof(want), "sha256=%.16s rules=%zu sets=%zu elems=%zu "
-		 "chains=%zu", d->m->checksum, ruleset_n_rules(rs), rs->n_sets,
-		 ruleset_n_elems(rs), rs->n_chains);
-	if (strcmp(stamp, want) == 0 &&
-	    nft_read_digest(d->nft, d->m->set.table, &dg) == 0 &&
-	    (dg.rules != ruleset_n_rules(rs) || dg.sets != rs->n_sets ||
-	     dg.elems != ruleset_n_elems(rs) || dg.chains != rs->n_chains ||
-	     dg.base_not_drop != 0))
-		rc = 1;
+	nft_shape_of(rs, &shape);
 	ruleset_free(rs);
-	return rc;
+	nft_stamp(&shape, d->m->checksum, want, sizeof(want));
+	return strcmp(stamp, want) == 0 &&
+	       nft_read_digest(d->nft, d->m->set.table, &dg) == 0 &&
+	       !nft_digest_matches(&dg, &shape);
 }
 
 /* raise_fd_limit - room for the control socket's clients. */
@@ -638,9 +629,7 @@ static void verify(struct zgd *d, const char *why)
 	}
 	if (!dg.present)
 		tamper(d, 0, "", "table-missing");
-	else if (dg.rules != d->rules || dg.sets != d->sets ||
-		 dg.elems != d->elems || dg.chains != d->chains ||
-		 dg.base_not_drop != 0)
+	else if (!nft_digest_matches(&dg, &d->shape))
 		tamper(d, 0, "", why);
 }
 
@@ -710,7 +699,7 @@ static void status(struct zgd *d, FILE *out, bool json)
 	int state = nft_table_state(d->nft, d->m->set.table, &ours);
 	bool sync = state == 1 && ours &&
 		    nft_count_rules(d->nft, d->m->set.table, &n) == 0 &&
-		    n == d->rules;
+		    n == d->shape.rules;
 
 	if (d->cap)
 		capture_drops(d->cap, &drop, &ifdrop);
@@ -728,7 +717,7 @@ static void status(struct zgd *d, FILE *out, bool json)
 	kv(out, json, &first, "table_present", "%s", state == 1 ? "true" : "false");
 	kv(out, json, &first, "in_sync", "%s", sync ? "true" : "false");
 	kv(out, json, &first, "rules", "%zu", n);
-	kv(out, json, &first, "rules_compiled", "%zu", d->rules);
+	kv(out, json, &first, "rules_compiled", "%zu", d->shape.rules);
 	kv(out, json, &first, "generation", "%u", d->st.genid);
 	kv(out, json, &first, "owner_flag", "%s", d->st.owner ? "true" : "false");
 	kv(out, json, &first, "drift", "%s", d->drift ? "true" : "false");
