@@ -21,6 +21,20 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS	+= -Wl,-z,relro,-z,now
 
+# Link-time optimisation: the per-packet path crosses lib/ modules (link,
+# pkt, flow, policy) whose small accessors only inline across units this
+# way (the audit reads ~12 % fewer instructions per packet). LTO= turns it
+# off; sanitizer builds go without.
+ifneq ($(SANITIZE),1)
+LTO	?= -flto=auto -ffat-lto-objects
+CFLAGS	+= $(LTO)
+LDFLAGS	+= $(LTO)
+endif
+
+ifeq ($(origin AR),default)
+AR	= gcc-ar
+endif
+
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all -U_FORTIFY_SOURCE
@@ -81,7 +95,7 @@ daemon/%.o: daemon/%.c daemon/*.h lib/*.h .cflags
 
 $(LIB): $(LIB_OBJ)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 zonegated: $(ZONEGATED_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

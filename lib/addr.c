@@ -1,6 +1,5 @@
 /* addr.c - address and prefix text forms. */
 #include <arpa/inet.h>
-#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,28 +10,6 @@
 unsigned addr_bits(int family)
 {
 	return family == AF_INET ? 32 : 128;
-}
-
-static uint64_t be64(const uint8_t *b)
-{
-	uint64_t v;
-
-	memcpy(&v, b, 8);
-	return be64toh(v);
-}
-
-/* addr_from_bytes - on the per-packet path: word loads, no byte loop */
-void addr_from_bytes(int family, const uint8_t *b, struct addr *out)
-{
-	uint32_t v4;
-
-	out->family = family;
-	if (family == AF_INET) {
-		memcpy(&v4, b, 4);
-		out->v = ntohl(v4);
-		return;
-	}
-	out->v = ((u128)be64(b) << 64) | be64(b + 8);
 }
 
 void addr_to_bytes(const struct addr *a, uint8_t *b)
@@ -61,10 +38,32 @@ int addr_parse(const char *s, struct addr *out)
 	return -1;
 }
 
+/* format4 - dotted quad without inet_ntop: audit reports print one per
+ * flow end. */
+static void format4(uint32_t v, char *buf)
+{
+	char *p = buf;
+	int i, o;
+
+	for (i = 3; i >= 0; i--) {
+		o = (int)(v >> (i * 8)) & 0xff;
+		if (o >= 100)
+			*p++ = (char)('0' + o / 100);
+		if (o >= 10)
+			*p++ = (char)('0' + o / 10 % 10);
+		*p++ = (char)('0' + o % 10);
+		*p++ = i ? '.' : '\0';
+	}
+}
+
 const char *addr_format(const struct addr *a, char *buf)
 {
 	uint8_t b[16];
 
+	if (a->family == AF_INET) {
+		format4((uint32_t)a->v, buf);
+		return buf;
+	}
 	addr_to_bytes(a, b);
 	if (inet_ntop(a->family, b, buf, ADDR_STRLEN) == NULL)
 		snprintf(buf, ADDR_STRLEN, "?");

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <endian.h>
+#include <string.h>
+#include <sys/socket.h>
 
 typedef unsigned __int128 u128;
 
@@ -40,8 +43,24 @@ unsigned addr_bits(int family);
  * not an address. */
 int addr_parse(const char *s, struct addr *out);
 
-/* addr_from_bytes - fills out from network-order bytes (4 or 16). */
-void addr_from_bytes(int family, const uint8_t *b, struct addr *out);
+/* addr_from_bytes - fills out from network-order bytes (4 or 16). On the
+ * per-packet path: word loads, inline. */
+static inline void addr_from_bytes(int family, const uint8_t *b,
+				   struct addr *out)
+{
+	uint64_t hi, lo;
+	uint32_t v4;
+
+	out->family = (uint8_t)family;
+	if (family == AF_INET) {
+		memcpy(&v4, b, 4);
+		out->v = be32toh(v4);
+		return;
+	}
+	memcpy(&hi, b, 8);
+	memcpy(&lo, b + 8, 8);
+	out->v = ((u128)be64toh(hi) << 64) | be64toh(lo);
+}
 
 /* addr_to_bytes - writes network-order bytes (4 or 16) into b. */
 void addr_to_bytes(const struct addr *a, uint8_t *b);

@@ -63,12 +63,10 @@ static const struct {
 
 #define N_ELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-bool flow_is_icmp_error(const struct pkt_info *pi)
+bool flow_icmp_error_type(const struct pkt_info *pi)
 {
 	size_t i;
 
-	if (!pi->has_icmp)
-		return false;
 	for (i = 0; i < N_ELEMS(icmp_errors); i++)
 		if (icmp_errors[i].proto == pi->proto &&
 		    pi->icmp_type >= icmp_errors[i].lo &&
@@ -148,13 +146,6 @@ static uint32_t key_hash(const struct flow_table *t, const struct flow_key *k)
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 31;
 	return (uint32_t)h & t->mask;
-}
-
-bool flow_key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] &&
-	       a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
-	       a->family == b->family && a->proto == b->proto;
 }
 
 /* idx - the link (index + 1) of e. */
@@ -336,22 +327,6 @@ struct flow_entry *flow_get(struct flow_table *t, const struct flow_key *k,
 	t->bucket[h] = idx(t, e);
 	lru_push_head(t, e);
 	return e;
-}
-
-enum flow_dir flow_dir(const struct flow_entry *e, unsigned src_end)
-{
-	return src_end == e->init ? FLOW_FWD : FLOW_REV;
-}
-
-void flow_count(struct flow_entry *e, enum flow_dir d, uint64_t bytes,
-		uint64_t now_us)
-{
-	e->packets[d]++;
-	e->bytes[d] += bytes;
-	if (now_us > e->last_us)
-		e->last_us = now_us;
-	if (now_us < e->first_us)
-		e->first_us = now_us;
 }
 
 void flow_reverse(struct flow_entry *e)

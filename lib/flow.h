@@ -99,7 +99,13 @@ unsigned flow_key_make(const struct pkt_info *pi, struct flow_key *k,
 		       bool *reply);
 
 /* flow_key_eq - true if a and b name the same flow (padding ignored). */
-bool flow_key_eq(const struct flow_key *a, const struct flow_key *b);
+static inline bool flow_key_eq(const struct flow_key *a,
+			       const struct flow_key *b)
+{
+	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] &&
+	       a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+	       a->family == b->family && a->proto == b->proto;
+}
 
 /* flow_get - the entry of key k, created if there is none (*created set),
  * evicting the least recently seen flow if the table is full; init is the
@@ -114,11 +120,23 @@ struct flow_entry *flow_find(const struct flow_table *t,
 			     const struct flow_key *k);
 
 /* flow_dir - the direction of a packet whose source is key end src_end. */
-enum flow_dir flow_dir(const struct flow_entry *e, unsigned src_end);
+static inline enum flow_dir flow_dir(const struct flow_entry *e,
+				     unsigned src_end)
+{
+	return src_end == e->init ? FLOW_FWD : FLOW_REV;
+}
 
 /* flow_count - adds one packet of bytes in direction d at now_us. */
-void flow_count(struct flow_entry *e, enum flow_dir d, uint64_t bytes,
-		uint64_t now_us);
+static inline void flow_count(struct flow_entry *e, enum flow_dir d,
+			      uint64_t bytes, uint64_t now_us)
+{
+	e->packets[d]++;
+	e->bytes[d] += bytes;
+	if (now_us > e->last_us)
+		e->last_us = now_us;
+	if (now_us < e->first_us)
+		e->first_us = now_us;
+}
 
 /* flow_reverse - makes the responder the initiator (a capture that starts
  * mid-connection); the counters swap with it. */
@@ -164,6 +182,10 @@ uint64_t flow_table_expirations(const struct flow_table *t);
 
 /* flow_is_icmp_error - true for an ICMP error (v4 types 3, 4, 5, 11, 12;
  * v6 types 1-4): it belongs to the flow it reports on and starts none. */
-bool flow_is_icmp_error(const struct pkt_info *pi);
+bool flow_icmp_error_type(const struct pkt_info *pi);
+static inline bool flow_is_icmp_error(const struct pkt_info *pi)
+{
+	return pi->has_icmp && flow_icmp_error_type(pi);
+}
 
 #endif

@@ -168,46 +168,53 @@ static enum link_err decap_nflog(const struct view *v, struct link_pkt *out)
 	return LINK_OK;
 }
 
-static const struct {
-	int		dlt;
-	enum link_err	(*decap)(const struct view *v, struct link_pkt *out);
-} decaps[] = {
-	{ LINK_DLT_EN10MB, decap_ether },
-	{ LINK_DLT_RAW, decap_raw },
-	{ LINK_DLT_RAW_OPENBSD, decap_raw },
-	{ LINK_DLT_LINUX_SLL, decap_sll },
-	{ LINK_DLT_IPV4, decap_ipv4 },
-	{ LINK_DLT_IPV6, decap_ipv6 },
-	{ LINK_DLT_NFLOG, decap_nflog },
-	{ LINK_DLT_LINUX_SLL2, decap_sll2 },
-};
-
-#define N_DECAPS	(sizeof(decaps) / sizeof(decaps[0]))
-
 bool link_supported(int dlt)
 {
-	size_t i;
-
-	for (i = 0; i < N_DECAPS; i++)
-		if (decaps[i].dlt == dlt)
-			return true;
+	switch (dlt) {
+	case LINK_DLT_EN10MB:
+	case LINK_DLT_RAW:
+	case LINK_DLT_RAW_OPENBSD:
+	case LINK_DLT_LINUX_SLL:
+	case LINK_DLT_IPV4:
+	case LINK_DLT_IPV6:
+	case LINK_DLT_NFLOG:
+	case LINK_DLT_LINUX_SLL2:
+		return true;
+	}
 	return false;
+}
+
+static enum link_err decap(int dlt, const struct view *v, struct link_pkt *out)
+{
+	switch (dlt) {
+	case LINK_DLT_EN10MB:
+		return decap_ether(v, out);
+	case LINK_DLT_RAW:
+	case LINK_DLT_RAW_OPENBSD:
+		return decap_raw(v, out);
+	case LINK_DLT_LINUX_SLL:
+		return decap_sll(v, out);
+	case LINK_DLT_IPV4:
+		return decap_ipv4(v, out);
+	case LINK_DLT_IPV6:
+		return decap_ipv6(v, out);
+	case LINK_DLT_NFLOG:
+		return decap_nflog(v, out);
+	case LINK_DLT_LINUX_SLL2:
+		return decap_sll2(v, out);
+	}
+	return LINK_EDLT;
 }
 
 enum link_err link_decap(int dlt, const uint8_t *p, size_t caplen,
 			 struct link_pkt *out)
 {
 	struct view v = { .p = p, .len = p ? caplen : 0 };
-	enum link_err e = LINK_EDLT;
-	size_t i;
+	enum link_err e;
 
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < N_DECAPS; i++)
-		if (decaps[i].dlt == dlt) {
-			e = decaps[i].decap(&v, out);
-			break;
-		}
+	*out = (struct link_pkt){ .ip = NULL };
+	e = decap(dlt, &v, out);
 	if (e != LINK_OK)
-		memset(out, 0, sizeof(*out));
+		*out = (struct link_pkt){ .ip = NULL };
 	return e;
 }

@@ -68,28 +68,36 @@ const char *pkt_proto_name(uint8_t proto, char *buf)
 	return buf;
 }
 
+/* be16 - a big-endian 16-bit field at b; only on bytes an accessor has
+ * already checked. */
+static inline uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
 /* transport - the ports or ICMP type/code at off. */
 static enum pkt_err transport(const struct view *v, size_t off,
 			      struct pkt_info *pi)
 {
-	uint8_t flags;
+	const uint8_t *t;
 
 	switch (pi->proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		if (!rd_u16(v, off, &pi->sport) || !rd_u16(v, off + 2, &pi->dport))
+		if (!rd_bytes(v, off, 4, &t))
 			return PKT_ETRUNC;
+		pi->sport = be16(t);
+		pi->dport = be16(t + 2);
 		pi->has_ports = true;
-		if (pi->proto == IPPROTO_TCP && rd_u8(v, off + 13, &flags)) {
-			pi->tcp_flags = flags;
+		if (pi->proto == IPPROTO_TCP && rd_u8(v, off + 13, &pi->tcp_flags))
 			pi->has_tcp_flags = true;
-		}
 		return PKT_OK;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if (!rd_u8(v, off, &pi->icmp_type) ||
-		    !rd_u8(v, off + 1, &pi->icmp_code))
+		if (!rd_bytes(v, off, 2, &t))
 			return PKT_ETRUNC;
+		pi->icmp_type = t[0];
+		pi->icmp_code = t[1];
 		pi->has_icmp = true;
 		return PKT_OK;
 	}
@@ -98,25 +106,22 @@ static enum pkt_err transport(const struct view *v, size_t off,
 
 static enum pkt_err parse4(const struct view *v, struct pkt_info *pi)
 {
-	const uint8_t *a;
-	uint8_t vihl, proto;
+	const uint8_t *h;
 	uint16_t tot, frag;
 	size_t ihl;
 
-	if (!rd_u8(v, 0, &vihl) || !rd_u16(v, 2, &tot) || !rd_u16(v, 6, &frag) ||
-	    !rd_u8(v, 9, &proto))
+	/* the fixed header at once: one check, then its fields */
+	if (!rd_bytes(v, 0, 20, &h))
 		return PKT_ETRUNC;
-	ihl = (size_t)(vihl & 0x0f) * 4;
+	ihl = (size_t)(h[0] & 0x0f) * 4;
+	tot = be16(h + 2);
+	frag = be16(h + 6);
 	if (ihl < 20)
 		return PKT_EHDRLEN;
-	if (!rd_bytes(v, 12, 4, &a))
-		return PKT_ETRUNC;
-	addr_from_bytes(AF_INET, a, &pi->src);
-	if (!rd_bytes(v, 16, 4, &a))
-		return PKT_ETRUNC;
-	addr_from_bytes(AF_INET, a, &pi->dst);
+	addr_from_bytes(AF_INET, h + 12, &pi->src);
+	addr_from_bytes(AF_INET, h + 16, &pi->dst);
 	pi->family = AF_INET;
-	pi->proto = proto;
+	pi->proto = h[9];
 	pi->ip_len = tot;
 	if (tot < ihl)
 		return PKT_ELEN;
@@ -152,14 +157,12 @@ static enum pkt_err parse6(const struct view *v, struct pkt_info *pi)
 	size_t off = 40;
 	int n;
 
-	if (!rd_u8(v, 0, &vtc) || !rd_u16(v, 4, &plen) || !rd_u8(v, 6, &nh))
+	if (!rd_bytes(v, 0, 40, &a))
 		return PKT_ETRUNC;
-	if (!rd_bytes(v, 8, 16, &a))
-		return PKT_ETRUNC;
-	addr_from_bytes(AF_INET6, a, &pi->src);
-	if (!rd_bytes(v, 24, 16, &a))
-		return PKT_ETRUNC;
-	addr_from_bytes(AF_INET6, a, &pi->dst);
+	plen = be16(a + 4);
+	nh = a[6];
+	addr_from_bytes(AF_INET6, a + 8, &pi->src);
+	addr_from_bytes(AF_INET6, a + 24, &pi->dst);
 	pi->family = AF_INET6;
 	pi->ip_len = 40u + plen;
 	for (n = 0; is_exthdr(nh); n++) {
@@ -200,7 +203,17 @@ enum pkt_err pkt_parse(const uint8_t *p, size_t caplen, int family,
 	struct view v = { .p = p, .len = caplen };
 	uint8_t ver;
 
-	memset(out, 0, sizeof(*out));
+	/* field by field: a memset of the whole struct costs more than the
+	 * parse of a common packet */
+	out->family = 0;
+	out->src.family = out->dst.family = 0;
+	out->src.v = out->dst.v = 0;
+	out->proto = 0;
+	out->has_ports = out->has_icmp = out->has_tcp_flags = false;
+	out->sport = out->dport = 0;
+	out->icmp_type = out->icmp_code = out->tcp_flags = 0;
+	out->first_fragment = false;
+	out->ip_len = 0;
 	if (!rd_u8(&v, 0, &ver))
 		return PKT_ETRUNC;
 	ver >>= 4;

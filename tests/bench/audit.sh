@@ -7,7 +7,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 set -e
 W=$(mktemp -d /tmp/zg-bench-audit.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+trap "${ZG_BENCH_KEEP:+:} rm -rf \"$W\"" EXIT
 cc -O2 -o "$W/pcapread" tests/bench/pcapread.c -lpcap
 python3 - "$W" <<'PY'
 import random, sys

@@ -1,4 +1,6 @@
 /* test_addr.c - prefix parsing and formatting. */
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -62,6 +64,29 @@ START_TEST(prefix_contains_and_covers)
 }
 END_TEST
 
+/* addr_format's own IPv4 formatter agrees with inet_ntop: the edges of
+ * every octet width and 100,000 random addresses */
+START_TEST(format4_matches_inet_ntop)
+{
+	static const uint32_t edges[] = { 0, 0xffffffff, 0x0a000001, 0x09630a64,
+					  0x636463ff, 0xc0a80001, 0x00010203 };
+	char want[ADDR_STRLEN], got[ADDR_STRLEN];
+	struct addr a;
+	uint32_t v, nv;
+	unsigned seed = 12345;
+	size_t i;
+
+	for (i = 0; i < 100000 + sizeof(edges) / sizeof(edges[0]); i++) {
+		v = i < sizeof(edges) / sizeof(edges[0]) ? edges[i] :
+		    (uint32_t)rand_r(&seed) << 16 ^ (uint32_t)rand_r(&seed);
+		nv = htonl(v);
+		addr_from_bytes(AF_INET, (const uint8_t *)&nv, &a);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, &nv, want, sizeof(want)));
+		ck_assert_str_eq(addr_format(&a, got), want);
+	}
+}
+END_TEST
+
 Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -70,6 +95,7 @@ Suite *addr_suite(void)
 	tcase_add_loop_test(tc, prefix_parse_case, 0,
 			    sizeof(prefix_cases) / sizeof(prefix_cases[0]));
 	tcase_add_test(tc, prefix_contains_and_covers);
+	tcase_add_test(tc, format4_matches_inet_ntop);
 	suite_add_tcase(s, tc);
 	return s;
 }
