@@ -257,7 +257,9 @@ enf_flood_running() { [ -n "$ENF_FLOOD_PID" ] && kill -0 "$ENF_FLOOD_PID" 2>/dev
 enf_flood_stop() {
 	[ -n "$ENF_FLOOD_PID" ] || { zg_err "enf_flood_stop: no flood"; return 2; }
 	touch "$ENF_FLOOD_KEY.stop"
-	wait "$ENF_FLOOD_PID" 2>/dev/null
+	# called as sent=$(enf_flood_stop): a subshell, where the flood is no
+	# child to wait for; its count file is what says it has finished
+	zg_wait_file "$ENF_FLOOD_KEY.out" "$ENF_FLOOD_PID" 5
 	rm -f "$ENF_FLOOD_KEY.pid"
 	ENF_FLOOD_PID=
 	cat "$ENF_FLOOD_KEY.out" 2>/dev/null || echo 0
