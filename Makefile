@@ -53,7 +53,7 @@ LIB	= lib/libzonegate.a
 DAEMON_COMMON = daemon/confcheck.o
 ZONEGATED_OBJ = daemon/zonegated.o daemon/nft.o daemon/log.o daemon/capture.o \
 		daemon/slog.o daemon/control.o daemon/notify.o daemon/watch.o \
-		$(DAEMON_COMMON)
+		daemon/parser.o daemon/confine.o $(DAEMON_COMMON)
 ZONEGATECTL_OBJ = daemon/zonegatectl.o daemon/auditprint.o daemon/nft.o $(DAEMON_COMMON)
 BINS	= zonegated zonegatectl
 
@@ -144,6 +144,12 @@ install: $(BINS)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/zonegate/zonegate.conf ] || \
 		install -m 0640 conf/zonegate.conf $(DESTDIR)$(SYSCONFDIR)/zonegate/
+	@# the packet parsers' user (zonegated(8), PRIVILEGE SEPARATION); only
+	@# on the system itself, not into a staging DESTDIR
+	if [ -z "$(DESTDIR)" ] && ! getent passwd zonegate >/dev/null; then \
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin zonegate; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/zonegated $(DESTDIR)$(SBINDIR)/zonegatectl \
@@ -170,7 +176,7 @@ demo: deps
 # fuzz: libFuzzer (clang) on each parser for FUZZ_TIME seconds (default 60);
 # new crashes land in tests/fuzz/regress/, which `make check` replays
 FUZZ_TIME ?= 60
-FUZZ_TARGETS = conf pkt audit ctl
+FUZZ_TARGETS = conf pkt audit ctl sep
 FUZZ_CFLAGS = -g -O1 -D_GNU_SOURCE -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	$(PKG_CFLAGS)
 fuzz:

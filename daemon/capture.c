@@ -131,6 +131,12 @@ out_err:
 	return NULL;
 }
 
+void capture_set_handler(struct capture *c, capture_handler h, void *arg)
+{
+	c->h = h;
+	c->arg = arg;
+}
+
 int capture_fd(const struct capture *c)
 {
 	return c->fd;

@@ -48,6 +48,10 @@ struct capture *capture_open_nflog(unsigned group, capture_handler h,
 struct capture *capture_open_iface(const char *name, capture_handler h,
 				   void *arg, char *err, size_t errlen);
 
+/* capture_set_handler - where packets go from now on (a handle opened by
+ * the daemon and read by the parser it forked). */
+void capture_set_handler(struct capture *c, capture_handler h, void *arg);
+
 /* capture_fd - the descriptor to poll for input. */
 int capture_fd(const struct capture *c);
 

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "nft.h"
 #include "notify.h"
+#include "parser.h"
 #include "slog.h"
 #include "watch.h"
 #include "../lib/agg.h"
@@ -79,8 +80,9 @@ struct zgd {
 	bool			drift;
 	uint64_t		next_verify_ms;
 	struct live		*live;
-	struct capture		*ifcap[ZG_ZONES_MAX * 4];	/* zone interfaces */
-	size_t			n_ifcap;
+	struct confine_user	user;		/* the parsers' user */
+	struct parser		*vparse;	/* NFLOG records */
+	struct parser		*iparse;	/* zone interfaces */
 	uint64_t		if_skipped;	/* frames not parsed */
 	uint64_t		next_stats_ms;
 	struct addr		local[64];	/* the gateway's own addresses */
@@ -226,37 +228,22 @@ static bool ifname(bool has, uint32_t idx, char *buf)
 	return if_indextoname(idx, buf) != NULL;
 }
 
-/* on_record - one NFLOG record: parse, attribute, fold. Hostile input is
- * counted and skipped; nothing in it is trusted beyond its bounds. */
-static void on_record(void *arg, const struct capture_pkt *cp)
+/* on_viol - one NFLOG record, parsed by the parser child and checked by
+ * lib/sepmsg: attribute, fold. */
+static void on_viol(void *arg, const struct sep_msg *m)
 {
 	struct zgd *d = arg;
-	const uint8_t *rec = cp->data;
-	size_t caplen = cp->caplen;
-	uint64_t ts_sec = cp->ts_us / 1000000;
 	char in[IF_NAMESIZE], out[IF_NAMESIZE];
 	struct viol_event ev;
-	struct nflog_rec r;
-	struct pkt_info pi;
-	enum pkt_err pe;
 	enum viol_err ve;
 
 	d->vs.records++;
-	if (nflog_parse(rec, caplen, &r) != NFLOG_OK) {
-		d->vs.malformed++;
-		return;
-	}
-	pe = pkt_parse(r.payload, r.payload_len, r.family, &pi);
-	if (pe != PKT_OK) {
-		d->vs.malformed++;
-		d->vs.by_err[pe & 7]++;
-		return;
-	}
-	if (!ifname(r.has_indev, r.indev, in) || !ifname(r.has_outdev, r.outdev, out)) {
+	if (!ifname(m->has_indev, m->indev, in) ||
+	    !ifname(m->has_outdev, m->outdev, out)) {
 		d->vs.unknown_iface++;
 		return;
 	}
-	ve = viol_attribute(d->m, r.prefix, &pi, in, out, &ev);
+	ve = viol_attribute(d->m, m->prefix, &m->pi, in, out, &ev);
 	if (ve == VIOL_EPREFIX) {
 		d->vs.bad_prefix++;
 		return;
@@ -267,7 +254,19 @@ static void on_record(void *arg, const struct capture_pkt *cp)
 		d->vs.permits++;
 	else
 		d->vs.violations++;
-	agg_event(d->agg, d->m, &ev, now_ms(), r.has_ts ? r.ts_sec : ts_sec);
+	agg_event(d->agg, d->m, &ev, now_ms(),
+		  m->has_ts ? m->ts_sec : m->ts_us / 1000000);
+}
+
+/* on_viol_bad - a record the parser could not read: counted, skipped. */
+static void on_viol_bad(void *arg, const struct sep_msg *m)
+{
+	struct zgd *d = arg;
+
+	d->vs.records++;
+	d->vs.malformed++;
+	if (m->bad_kind == SEP_BAD_PKT)
+		d->vs.by_err[m->bad_err & 7]++;
 }
 
 /* totals - the periodic line that makes the counts add up with the
@@ -288,8 +287,7 @@ static void totals(struct zgd *d)
 	denied = (long long)d->acc.denied;
 	sent = (long long)d->acc.nflog_sent;
 	received = (long long)(d->vs.records - d->vs.permits);
-	if (d->cap)
-		capture_drops(d->cap, &drop, &ifdrop);
+	parser_drops(d->vparse, &drop, &ifdrop);
 	snprintf(line, sizeof(line), "violations-total kernel_denied=%lld "
 		 "logged=%llu skipped=%llu kernel_dropped_unlogged=%lld "
 		 "nflog_lost=%lld pcap_drop=%llu disagree=%llu", denied,
@@ -301,21 +299,10 @@ static void totals(struct zgd *d)
 	slog_put(d->slog, LOG_INFO, line);
 }
 
-/* drain - reads everything queued on the NFLOG group now. */
+/* drain - everything queued on the NFLOG group now, through the parser. */
 static void drain(struct zgd *d)
 {
-	char err[256];
-	int n, rounds = 0;
-
-	if (d->cap == NULL)
-		return;
-	do {
-		n = capture_read(d->cap, 1000, err, sizeof(err));
-		if (n < 0) {
-			log_errx("nflog: %s", err);
-			return;
-		}
-	} while (n > 0 && ++rounds < 100);
+	parser_sync(d->vparse, 500);
 }
 
 static uint64_t wall_us(void)
@@ -364,80 +351,50 @@ static void read_local(struct zgd *d)
 }
 
 /* on_frame - a packet entering on a zone interface: classify it. */
-static void on_frame(void *arg, const struct capture_pkt *cp)
+static void on_frame(void *arg, const char *ifname, const struct sep_msg *m)
 {
 	struct zgd *d = arg;
-	struct link_pkt lp;
-	struct pkt_info pi;
 
-	if (link_decap(cp->dlt, cp->data, cp->caplen, &lp) != LINK_OK ||
-	    pkt_parse(lp.ip, lp.len, lp.family, &pi) != PKT_OK) {
-		d->if_skipped++;
-		return;
-	}
-	live_packet(d->live, &pi, cp->ifname, is_local(d, &pi.dst), cp->len,
-		    cp->ts_us);
+	live_packet(d->live, &m->pi, ifname, is_local(d, &m->pi.dst),
+		    m->wire_len, m->ts_us);
 }
 
-static bool iface_wanted(const struct model *m, const char *name)
+static void on_frame_bad(void *arg)
 {
-	return m->set.classify && policy_iface_zone(m, name) != ZONE_UNKNOWN;
+	struct zgd *d = arg;
+
+	d->if_skipped++;
 }
 
-/* sync_ifaces - a capture on every zone interface that exists: new ones
- * (interfaces that appeared) are opened, those no longer in a zone closed. */
+/* sync_ifaces - the interface parser captures on every zone interface that
+ * exists: when interfaces appear or go, or the zones change, it is started
+ * again on the new set. */
 static void sync_ifaces(struct zgd *d)
 {
-	char err[PCAP_ERRBUF_SIZE + 64];
-	size_t z, k, i;
+	static char buf[SEP_SLOTS_MAX][IF_NAMESIZE];
+	char *names[SEP_SLOTS_MAX], err[256];
+	size_t z, k, n = 0;
 
 	read_local(d);
-	for (i = 0; i < d->n_ifcap;) {
-		if (!iface_wanted(d->m, capture_name(d->ifcap[i]))) {
-			capture_close(d->ifcap[i]);
-			d->ifcap[i] = d->ifcap[--d->n_ifcap];
-			continue;
-		}
-		i++;
-	}
 	for (z = 0; z < d->m->n_zones && d->m->set.classify; z++)
-		for (k = 0; k < d->m->zones[z].n_ifaces; k++) {
+		for (k = 0; k < d->m->zones[z].n_ifaces && n < SEP_SLOTS_MAX; k++) {
 			const char *name = d->m->zones[z].ifaces[k];
-			struct capture *c;
 
-			for (i = 0; i < d->n_ifcap; i++)
-				if (strcmp(capture_name(d->ifcap[i]), name) == 0)
-					break;
-			if (i < d->n_ifcap || if_nametoindex(name) == 0 ||
-			    d->n_ifcap == sizeof(d->ifcap) / sizeof(d->ifcap[0]))
+			if (if_nametoindex(name) == 0)
 				continue;
-			c = capture_open_iface(name, on_frame, d, err, sizeof(err));
-			if (c == NULL) {
-				log_warnx("%s", err);
-				continue;
-			}
-			d->ifcap[d->n_ifcap++] = c;
-			log_info("classifying traffic entering on %s", name);
+			snprintf(buf[n], sizeof(buf[n]), "%s", name);
+			names[n] = buf[n];
+			n++;
 		}
-}
-
-static void read_ifaces(struct zgd *d, const struct pollfd *pfd, size_t n)
-{
-	char err[PCAP_ERRBUF_SIZE];
-	size_t i;
-
-	for (i = 0; i < n && i < d->n_ifcap; i++) {
-		if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
-			continue;
-		if (capture_read(d->ifcap[i], 256, err, sizeof(err)) < 0) {
-			/* the interface went away: reopened when it returns */
-			log_warnx("capture on %s stopped: %s",
-				  capture_name(d->ifcap[i]), err);
-			capture_close(d->ifcap[i]);
-			d->ifcap[i] = d->ifcap[--d->n_ifcap];
-			return;
-		}
+	if (parser_same_ifaces(d->iparse, names, n))
+		return;
+	if (parser_start_ifaces(d->iparse, names, n, err, sizeof(err)) < 0) {
+		log_errx("parser ifaces: %s", err);
+		return;
 	}
+	for (z = 0; z < n; z++)
+		if (parser_capturing(d->iparse, z))
+			log_info("classifying traffic entering on %s", names[z]);
 }
 
 static void on_scan(void *arg, const char *line)
@@ -701,8 +658,7 @@ static void status(struct zgd *d, FILE *out, bool json)
 		    nft_count_rules(d->nft, d->m->set.table, &n) == 0 &&
 		    n == d->shape.rules;
 
-	if (d->cap)
-		capture_drops(d->cap, &drop, &ifdrop);
+	parser_drops(d->vparse, &drop, &ifdrop);
 	if (d->ctl)
 		control_get_stats(d->ctl, &cs);
 	viol_time((uint64_t)d->applied_at, t);
@@ -737,19 +693,25 @@ static void status(struct zgd *d, FILE *out, bool json)
 	kv(out, json, &first, "pcap_drop", "%llu", (unsigned long long)drop);
 	kv(out, json, &first, "pcap_ifdrop", "%llu", (unsigned long long)ifdrop);
 	{
-		uint64_t dsum = 0, isum = 0, dr, idr;
-		size_t i;
+		struct parser_stats vp, ip;
 
-		for (i = 0; i < d->n_ifcap; i++) {
-			capture_drops(d->ifcap[i], &dr, &idr);
-			dsum += dr;
-			isum += idr;
-		}
-		kv(out, json, &first, "interfaces_captured", "%zu", d->n_ifcap);
-		kv(out, json, &first, "iface_pcap_drop", "%llu", (unsigned long long)dsum);
-		kv(out, json, &first, "iface_pcap_ifdrop", "%llu", (unsigned long long)isum);
+		parser_stats(d->vparse, &vp);
+		parser_stats(d->iparse, &ip);
+		kv(out, json, &first, "interfaces_captured", "%zu", ip.captures);
+		kv(out, json, &first, "iface_pcap_drop", "%llu",
+		   (unsigned long long)ip.drop);
+		kv(out, json, &first, "iface_pcap_ifdrop", "%llu",
+		   (unsigned long long)ip.ifdrop);
 		kv(out, json, &first, "iface_skipped", "%llu",
 		   (unsigned long long)d->if_skipped);
+		kv(out, json, &first, "parser_user", json ? "\"%s\"" : "%s",
+		   d->user.found ? CONFINE_USER : "root");
+		kv(out, json, &first, "parser_nflog_pid", "%d", (int)vp.pid);
+		kv(out, json, &first, "parser_ifaces_pid", "%d", (int)ip.pid);
+		kv(out, json, &first, "parser_restarts", "%llu",
+		   (unsigned long long)(vp.restarts + ip.restarts));
+		kv(out, json, &first, "parser_rejected", "%llu",
+		   (unsigned long long)(vp.rejected + ip.rejected));
 	}
 	kv(out, json, &first, "flows_in_table", "%zu", live_flows(d->live));
 	kv(out, json, &first, "scan_alerts", "%llu",
@@ -908,17 +870,13 @@ static void stats_lines(struct zgd *d)
 	const struct model *m = d->m;
 	struct pairstat *ps = read_pairs(d);
 	char line[VIOL_LINE_MAX];
-	uint64_t drop = 0, ifdrop = 0, dsum = 0, isum = 0;
-	size_t s, t, i;
+	uint64_t dsum = 0, isum = 0;
+	size_t s, t;
 	int to;
 
 	if (ps == NULL)
 		return;
-	for (i = 0; i < d->n_ifcap; i++) {
-		capture_drops(d->ifcap[i], &drop, &ifdrop);
-		dsum += drop;
-		isum += ifdrop;
-	}
+	parser_drops(d->iparse, &dsum, &isum);
 	each_pair(m, s, t, to) {
 		const struct live_pair *lp = live_get_pair(d->live, (int)s, to);
 		const struct pairstat *p = &ps[model_pair(m, (int)s, to)];
@@ -1022,6 +980,8 @@ static void tick(struct zgd *d, int tfd)
 		d->next_watchdog_ms = now + notify_watchdog_ms();
 	}
 	live_expire(d->live, wall_us());
+	parser_tick(d->vparse, now);
+	parser_tick(d->iparse, now);
 	sync_ifaces(d);
 	if (d->m->set.stats_interval && now >= d->next_stats_ms) {
 		stats_lines(d);
@@ -1058,42 +1018,39 @@ static bool on_signal(struct zgd *d, int sfd)
 	return true;
 }
 
-enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_SLOG, FD_WATCH, FD_N };
+enum { FD_SIG, FD_TIMER, FD_NFLOG, FD_IFACES, FD_SLOG, FD_WATCH, FD_N };
 
 static int loop(struct zgd *d, int sfd, int tfd)
 {
-	static struct pollfd pfd[FD_N + ZG_ZONES_MAX * 4 + 1 + CONTROL_CLIENTS_MAX];
-	char err[256];
-	size_t nc, ni, i;
+	static struct pollfd pfd[FD_N + 1 + CONTROL_CLIENTS_MAX];
+	size_t nc;
 
 	for (;;) {
 		pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-		pfd[FD_NFLOG] = (struct pollfd){ .fd = d->cap ? capture_fd(d->cap) : -1,
+		pfd[FD_NFLOG] = (struct pollfd){ .fd = parser_fd(d->vparse),
 						 .events = POLLIN };
 		pfd[FD_SLOG] = (struct pollfd){ .fd = slog_pending(d->slog) ?
 						slog_fd(d->slog) : -1, .events = POLLOUT };
 		pfd[FD_WATCH] = (struct pollfd){ .fd = d->watch ? watch_fd(d->watch) : -1,
 						 .events = POLLIN };
-		ni = 0;
-		for (i = 0; i < d->n_ifcap; i++)
-			pfd[FD_N + ni++] = (struct pollfd){
-				.fd = capture_fd(d->ifcap[i]), .events = POLLIN };
-		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N + ni,
+		pfd[FD_IFACES] = (struct pollfd){ .fd = parser_fd(d->iparse),
+						  .events = POLLIN };
+		nc = d->ctl ? control_pollfds(d->ctl, pfd + FD_N,
 					      1 + CONTROL_CLIENTS_MAX) : 0;
-		if (poll(pfd, FD_N + ni + nc, nc > 1 ? 250 : -1) < 0) {
+		if (poll(pfd, FD_N + nc, nc > 1 ? 250 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 1;
 		}
 		if (d->ctl)
-			control_service(d->ctl, pfd + FD_N + ni, nc, now_ms(),
+			control_service(d->ctl, pfd + FD_N, nc, now_ms(),
 					on_control, d);
-		read_ifaces(d, pfd + FD_N, ni);
-		if ((pfd[FD_NFLOG].revents & POLLIN) &&
-		    capture_read(d->cap, 256, err, sizeof(err)) < 0)
-			log_errx("nflog: %s", err);
+		if (pfd[FD_IFACES].revents & (POLLIN | POLLHUP | POLLERR))
+			parser_read(d->iparse);
+		if (pfd[FD_NFLOG].revents & (POLLIN | POLLHUP | POLLERR))
+			parser_read(d->vparse);
 		if (pfd[FD_WATCH].revents & POLLIN)
 			watch_read(d->watch, on_event, d);
 		if (pfd[FD_TIMER].revents & POLLIN)
@@ -1107,6 +1064,21 @@ static int loop(struct zgd *d, int sfd, int tfd)
 
 /* start_monitor - NFLOG capture, the syslog writer, the folding table and
  * the one-second tick. A capture failure is logged: enforcement goes on. */
+static void on_parser_alert(void *arg, const char *line)
+{
+	struct zgd *d = arg;
+
+	slog_put(d->slog, LOG_ALERT, line);
+}
+
+static const struct parser_ops parser_ops = {
+	.viol = on_viol,
+	.viol_bad = on_viol_bad,
+	.frame = on_frame,
+	.frame_bad = on_frame_bad,
+	.alert = on_parser_alert,
+};
+
 static int start_monitor(struct zgd *d)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
@@ -1130,13 +1102,18 @@ static int start_monitor(struct zgd *d)
 		if (d->live == NULL)
 			fatalx("out of memory");
 	}
+	d->vparse = parser_new("nflog", &parser_ops, d, &d->user);
+	d->iparse = parser_new("ifaces", &parser_ops, d, &d->user);
+	if (d->vparse == NULL || d->iparse == NULL)
+		fatalx("out of memory");
+	/* the handle opened before the first commit goes to the parser */
+	if (parser_start_nflog(d->vparse, d->m->set.log_group, d->cap, err,
+			       sizeof(err)) < 0)
+		log_errx("violations will not be reported until the parser "
+			 "starts: %s", err);
+	d->cap = NULL;
 	sync_ifaces(d);
 	d->next_stats_ms = now_ms() + (uint64_t)d->m->set.stats_interval * 1000;
-	if (d->cap == NULL)
-		d->cap = capture_open_nflog(d->m->set.log_group, on_record, d,
-					    err, sizeof(err));
-	if (d->cap == NULL)
-		log_errx("violations will not be reported: %s", err);
 	d->next_total_ms = now_ms() + (uint64_t)d->m->set.log_window * 1000;
 	d->next_verify_ms = now_ms() + (uint64_t)d->m->set.verify_interval * 1000;
 	d->watch = watch_open(d->m->set.table, err, sizeof(err));
@@ -1188,6 +1165,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	notify_init();
+	/* the parsers' user, while /etc/passwd can be read */
+	confine_lookup(&d.user);
 	/* until the configuration names a facility, use daemon */
 	log_init("zonegated", true, LOG_DAEMON);
 	d.m = load(d.path);
@@ -1204,7 +1183,7 @@ int main(int argc, char **argv)
 	/* bound to the NFLOG group before the first commit, so that no
 	 * packet the new table denies goes unreported; records wait in the
 	 * socket until the loop reads them */
-	d.cap = capture_open_nflog(d.m->set.log_group, on_record, &d, err,
+	d.cap = capture_open_nflog(d.m->set.log_group, NULL, NULL, err,
 				   sizeof(err));
 	/* counting starts before the first commit, as reporting does */
 	counters_open(&d, d.m->set.table);
@@ -1227,8 +1206,8 @@ int main(int argc, char **argv)
 	rc = loop(&d, sfd, tfd);
 	watch_close(d.watch);
 	control_close(d.ctl);
-	for (size_t i = 0; i < d.n_ifcap; i++)
-		capture_close(d.ifcap[i]);
+	parser_free(d.iparse);
+	parser_free(d.vparse);
 	live_free(d.live);
 	capture_close(d.cap);
 	agg_free(d.agg);

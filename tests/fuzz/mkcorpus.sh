@@ -6,7 +6,7 @@ set -e
 cd "$(dirname "$0")/../.."
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C/conf" "$C/pkt" "$C/audit" "$C/ctl"
+mkdir -p "$C/conf" "$C/pkt" "$C/audit" "$C/ctl" "$C/sep"
 i=0
 for f in conf/*.conf tests/unit/verdict.conf tests/ns/conf/*.conf; do
 	cp "$f" "$C/conf/seed$((i++))"
@@ -57,3 +57,29 @@ for link in ether vlan sll sll2 raw nflog ipv4 ipv6; do
 done
 python3 tests/audit/gen_capture.py --link vlan --format pcapng --flows tests/audit/seed.flows "$C/audit/vlan.pcapng"
 echo "corpus: $(find "$C" -type f | wc -l) files"
+# the parser's records (lib/sepmsg.c's layout): one datagram of each type
+python3 - "$C/sep" <<'PY'
+import struct, sys
+d = sys.argv[1]
+def hdr(t, slot=0):
+    return struct.pack("=HBBHH", 0x5A47, 1, t, slot, 0)
+def pkt(fam, proto, flags, sport, dport, iplen, src, dst):
+    return struct.pack("=BBBBBBHHHI", fam, proto, flags, 0, 0, 0x02 if flags & 4 else 0,
+                       0, sport, dport, iplen) + src.ljust(16, b"\0") + dst.ljust(16, b"\0")
+v4 = pkt(2, 17, 1, 40000, 53, 28, bytes([10, 20, 3, 4]), bytes([198, 51, 100, 7]))
+v6 = pkt(10, 6, 5, 40001, 443, 60, bytes(15) + b"\1", bytes(15) + b"\2")
+recs = {
+    "ready": hdr(1) + b"zonegate".ljust(128, b"\0"),
+    "caperr": hdr(2, 1) + b"lg0: no such device".ljust(128, b"\0"),
+    "viol": hdr(3) + struct.pack("=Q", 1) + v6 + bytes([7, 0, 0, 0]) +
+            struct.pack("=IIIQ", 3, 5, 0, 1764115200) + b"zg1 policy".ljust(128, b"\0"),
+    "violbad": hdr(4) + bytes([2, 6]) + bytes(6),
+    "frame": hdr(5, 2) + struct.pack("=QII", 42, 42, 0) + v4,
+    "framebad": hdr(6, 3),
+    "stats": hdr(7, 1) + struct.pack("=QQ", 7, 9),
+    "sync": hdr(8),
+}
+for name, r in recs.items():
+    open("%s/%s" % (d, name), "wb").write(r)
+open("%s/batch" % d, "wb").write(recs["frame"] * 5 + recs["stats"] + recs["sync"])
+PY

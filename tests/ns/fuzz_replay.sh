@@ -5,7 +5,7 @@
 # came back fails the test.
 cd "$(dirname "$0")/../.." || exit 1
 fail=0 pass=0
-for t in conf pkt audit ctl; do
+for t in conf pkt audit ctl sep; do
 	bin=tests/fuzz/bin/replay_$t
 	if [ ! -x "$bin" ]; then
 		echo "not ok - $bin missing (make fuzz-replay)"; fail=$((fail + 1)); continue

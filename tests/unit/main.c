@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, link_suite());
 	srunner_add_suite(sr, flow_suite());
 	srunner_add_suite(sr, audit_suite());
+	srunner_add_suite(sr, sepmsg_suite());
 	/* namespace tests need root; `make check` runs them, `make unit` not */
 	if (argc > 1 && strcmp(argv[1], "--ns") == 0)
 		srunner_add_suite(sr, ns_suite());

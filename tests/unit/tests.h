@@ -26,6 +26,7 @@ Suite *cli_suite(void);
 Suite *link_suite(void);
 Suite *flow_suite(void);
 Suite *audit_suite(void);
+Suite *sepmsg_suite(void);
 Suite *ns_suite(void);
 
 /* parse_text - conf_parse of a string; errors into el (caller frees). */
