@@ -25,33 +25,46 @@ for c in on off; do
 		conf/zonegate.conf >"$ZG_TMP/$c.conf"
 done
 rx() { ip netns exec "$NS_RL" nft list chain inet sink in | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
-rate() {	# rate CONF: packets per second forwarded
-	local c0 c1 drops
+# ticks PID: CPU clock ticks (user + system) of PID and its children (the
+# packet parsers: their time is not in the daemon's until they are reaped)
+ticks() {
+	local p t=0
+	for p in "$1" $(pgrep -P "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/"$p"/stat 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+rate() {	# rate CONF: packets per second forwarded, pcap drops, CPU
+	local c0 c1 drops t0 t1
 	daemon_start "$1" >/dev/null || return 1
 	daemon_log_wait applied 5 >/dev/null
 	sleep 0.5
 	ip netns exec "$NS_GW" sysctl -qw net.netfilter.nf_conntrack_max=2000000 2>/dev/null
 	c0=$(rx)
+	t0=$(ticks "$DAEMON_PID")
 	ip netns exec "$NS_LG" timeout "$SECS" hping3 --udp -p 3389 --flood "$RL_VB4" \
 		>/dev/null 2>&1
 	sleep 0.3
 	c1=$(rx)
+	t1=$(ticks "$DAEMON_PID")
 	drops=$(./zonegatectl -s "$ZG_TMP/$(basename "$1" .conf).sock" status 2>/dev/null |
 		awk '/^iface_pcap_drop/ { print $2 }')
 	daemon_stop >/dev/null
 	gw_nft delete table inet zonegate 2>/dev/null
 	ip netns exec "$NS_GW" conntrack -F >/dev/null 2>&1 || true
 	sleep 1
-	echo "$(( (c1 - c0) / SECS )) ${drops:-0}"
+	echo "$(( (c1 - c0) / SECS )) ${drops:-0} $(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$SECS" 'BEGIN { printf "%.2f", t / hz / s }')"
 }
-on_r=() off_r=() on_d=()
+on_r=() off_r=() on_d=() on_c=() off_c=()
 for i in 1 2 3; do
-	read -r r d < <(rate "$on"); on_r+=("$r"); on_d+=("$d")
-	read -r r d < <(rate "$off"); off_r+=("$r")
+	read -r r d c < <(rate "$on"); on_r+=("$r"); on_d+=("$d"); on_c+=("$c")
+	read -r r d c < <(rate "$off"); off_r+=("$r"); off_c+=("$c")
 done
 med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-awk -v on="$(med "${on_r[@]}")" -v off="$(med "${off_r[@]}")" -v d="${on_d[*]}" 'BEGIN {
+awk -v on="$(med "${on_r[@]}")" -v off="$(med "${off_r[@]}")" -v d="${on_d[*]}" \
+    -v con="${on_c[*]}" -v coff="${off_c[*]}" 'BEGIN {
 	printf "classification: forwarded new flows/s, median of 3 (runs alternate)\n"
 	printf "  classification off   %8d /s\n", off
 	printf "  classification on    %8d /s   ratio %.2f   (goal >= 0.9); pcap drops per run: %s\n", on, on / off, d
+	printf "  CPU of zonegated and its parsers during the flood (cores), per run: on %s; off %s\n", con, coff
 }'

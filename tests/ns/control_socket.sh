@@ -3,7 +3,8 @@
 # daemon checks credentials itself (even on a socket left open to all);
 # malformed, oversized, slow and unknown requests get errors and the
 # connection is closed; many idle connections do not stop it from serving
-# others; reload over the socket reports the FILE:LINE errors.
+# others; reload over the socket reports the FILE:LINE errors. A user outside
+# the group cannot signal the daemon or read the installed configuration.
 . "$(dirname "$0")/lib.bash"
 U=zgu$$ G=zgg$$ V=zgv$$
 zg_user_cleanup() {
@@ -90,4 +91,25 @@ out=$(ctl reload 2>&1)
 expect_eq "a failed reload over the socket: exit status 1" 1 "$?"
 expect_pass "... with the FILE:LINE error" grep -qF "$conf:$line:" <<<"$out"
 expect_pass "the daemon is alive and serving" ctl status
+
+# --- a local user who is not in the group: no signal, no configuration
+mark=$(daemon_log_mark)
+runuser -u "$V" -- kill -HUP "$DAEMON_PID" 2>/dev/null
+expect_eq "another user cannot signal the daemon (kill -HUP fails)" 1 "$?"
+sleep 0.5
+expect_eq "... and no reload happened" 0 \
+	"$(tail -n +"$((mark + 1))" "$DAEMON_LOG" | grep -c 'reload requested')"
+# the configuration as make install lays it out: mode 0640, root's, in a
+# directory anyone may enter
+etc=$ZG_TMP/etc/zonegate
+install -d -m 0755 "$ZG_TMP/etc" "$etc"
+install -m 0640 conf/zonegate.conf "$etc/zonegate.conf"
+expect_pass "root can check the installed configuration" \
+	./zonegatectl -c "$etc/zonegate.conf" check
+out=$(runuser -u "$V" -- ./zonegatectl -c "$etc/zonegate.conf" check 2>&1)
+expect_eq "another user cannot read it (zonegatectl check: exit 1)" 1 "$?"
+expect_pass "... Permission denied" grep -q 'Permission denied' <<<"$out"
+expect_pass "... nor with cat" bash -c "! runuser -u '$V' -- cat '$etc/zonegate.conf' >/dev/null 2>&1"
+expect_pass "... though the directory is open to it (the mode is what refuses)" \
+	runuser -u "$V" -- ls "$etc"
 finish
