@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 #include "confine.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CONFINE_ARCH	AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define CONFINE_ARCH	AUDIT_ARCH_AARCH64
@@ -80,6 +81,9 @@ int confine_drop(const struct confine_user *u, char *err, size_t errlen)
 	return 0;
 }
 
+/* the low 32 bits of system call argument n (little-endian) */
+#define ARG_LO(n)	(offsetof(struct seccomp_data, args) + (n) * 8)
+
 #define ALLOW(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
@@ -105,6 +109,7 @@ int confine_seccomp(char *err, size_t errlen)
 		ALLOW(__NR_sendto),
 		ALLOW(__NR_sendmsg),
 		ALLOW(__NR_getsockopt),
+		ALLOW(__NR_getsockname),
 #ifdef __NR_poll
 		ALLOW(__NR_poll),
 #endif
@@ -126,6 +131,15 @@ int confine_seccomp(char *err, size_t errlen)
 		ALLOW(__NR_restart_syscall),
 		ALLOW(__NR_exit),
 		ALLOW(__NR_exit_group),
+		/* libpcap asks whether an interface whose capture failed is
+		 * gone or down: SIOCGIFFLAGS (read only) is answered, any
+		 * other ioctl refused; the daemon then starts the parser again
+		 * on the interfaces that are up */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCGIFFLAGS, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 	};
 	struct sock_fprog prog = {

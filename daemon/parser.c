@@ -68,6 +68,7 @@ struct cslot {
 	struct child	*c;
 	uint16_t	slot;
 	struct capture	*cap;
+	bool		dead;	/* failed: no longer polled */
 };
 
 struct child {
@@ -173,13 +174,15 @@ static void child_read(struct child *c, struct cslot *s, int max)
 {
 	char err[PCAP_ERRBUF_SIZE];
 
-	if (s->cap == NULL)
+	if (s->cap == NULL || s->dead)
 		return;
 	if (capture_read(s->cap, max, err, sizeof(err)) < 0) {
+		/* left open: closing would take system calls the filter
+		 * forbids; the daemon starts a new child on the new set of
+		 * interfaces */
 		child_flush(c);
 		child_caperr(c, s->slot, err);
-		capture_close(s->cap);
-		s->cap = NULL;
+		s->dead = true;
 	}
 }
 
@@ -189,7 +192,7 @@ static void child_stats(struct child *c)
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
-		if (c->s[i].cap == NULL)
+		if (c->s[i].cap == NULL || c->s[i].dead)
 			continue;
 		m.slot = c->s[i].slot;
 		capture_drops(c->s[i].cap, &m.drop, &m.ifdrop);
@@ -225,7 +228,8 @@ static void __attribute__((noreturn)) child_loop(struct child *c)
 		pfd[0] = (struct pollfd){ .fd = c->sock, .events = POLLIN };
 		for (i = 0; i < c->n; i++)
 			pfd[i + 1] = (struct pollfd){
-				.fd = c->s[i].cap ? capture_fd(c->s[i].cap) : -1,
+				.fd = c->s[i].cap && !c->s[i].dead ?
+				      capture_fd(c->s[i].cap) : -1,
 				.events = POLLIN };
 		if (poll(pfd, c->n + 1, 1000) < 0 && errno != EINTR)
 			_exit(1);

@@ -87,6 +87,8 @@ struct zgd {
 	uint64_t		next_stats_ms;
 	struct addr		local[64];	/* the gateway's own addresses */
 	size_t			n_local;
+	char			up[256][IF_NAMESIZE];	/* interfaces up */
+	size_t			n_up;
 	char			last_error[NFT_ERR_MAX];
 };
 
@@ -332,10 +334,20 @@ static void read_local(struct zgd *d)
 	if (getifaddrs(&ifa) < 0)
 		return;
 	d->n_local = 0;
-	for (i = ifa; i != NULL && d->n_local < 64; i = i->ifa_next) {
+	d->n_up = 0;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
 		struct addr *a = &d->local[d->n_local];
 
 		if (i->ifa_addr == NULL)
+			continue;
+		/* one AF_PACKET entry per interface, with its flags */
+		if (i->ifa_addr->sa_family == AF_PACKET) {
+			if ((i->ifa_flags & IFF_UP) && d->n_up < 256)
+				snprintf(d->up[d->n_up++], IF_NAMESIZE, "%s",
+					 i->ifa_name);
+			continue;
+		}
+		if (d->n_local == 64)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET)
 			addr_from_bytes(AF_INET, (const uint8_t *)
@@ -366,9 +378,19 @@ static void on_frame_bad(void *arg)
 	d->if_skipped++;
 }
 
+static bool is_up(const struct zgd *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_up; i++)
+		if (strcmp(d->up[i], name) == 0)
+			return true;
+	return false;
+}
+
 /* sync_ifaces - the interface parser captures on every zone interface that
- * exists: when interfaces appear or go, or the zones change, it is started
- * again on the new set. */
+ * is up: when interfaces appear, go up, go down or go away, or the zones
+ * change, it is started again on the new set. */
 static void sync_ifaces(struct zgd *d)
 {
 	static char buf[SEP_SLOTS_MAX][IF_NAMESIZE];
@@ -380,7 +402,7 @@ static void sync_ifaces(struct zgd *d)
 		for (k = 0; k < d->m->zones[z].n_ifaces && n < SEP_SLOTS_MAX; k++) {
 			const char *name = d->m->zones[z].ifaces[k];
 
-			if (if_nametoindex(name) == 0)
+			if (!is_up(d, name))
 				continue;
 			snprintf(buf[n], sizeof(buf[n]), "%s", name);
 			names[n] = buf[n];

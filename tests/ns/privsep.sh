@@ -121,6 +121,37 @@ newi=$(wait_new_child zg-parse-ifaces "$old")
 expect_pass "a new interface parser appeared ($old -> ${newi:-none})" test -n "$newi"
 expect_block "LGWAN -> Internet still denied" denied
 
+# --- an interface that goes down and up again: the interface parser stops
+# reading it (libpcap's question about the interface is one the filter
+# answers: no SIGSYS), is started again without it, and with it once it is
+# up; classification of its traffic resumes
+pair() { ctl stats --json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["pairs"]:
+    if p["src_zone"] == sys.argv[1] and p["dst_zone"] == sys.argv[2]:
+        print(p[sys.argv[3]])' "$1" "$2" "$3"; }
+wait_field() {	# wait_field KEY VALUE: status KEY becomes VALUE (5 s)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(field "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+daemon_log_mark >/dev/null
+ip netns exec "$NS_GW" ip link set lg0 down
+expect_pass "lg0 down: the interface parser reads 3 interfaces" wait_field interfaces_captured 3
+expect_pass "... it said why" daemon_log_wait "capture on lg0 stopped|parser ifaces: pid [0-9]+, 3 capture" 3
+expect_eq "... and was not killed by its filter" 0 "$(grep -c 'parser=ifaces.*signal-SYS' "$DAEMON_LOG")"
+ip netns exec "$NS_GW" ip link set lg0 up
+expect_pass "lg0 up: 4 interfaces again" wait_field interfaces_captured 4
+before=$(pair lgwan relay flows_permitted)
+sleep 0.5
+permitted >/dev/null
+sleep 1
+after=$(pair lgwan relay flows_permitted)
+expect_pass "lg0's traffic is classified again ($before -> $after)" test "${after:-0}" -gt "${before:-0}"
+
 # --- forged records from the parser's side: each kind into the socket of
 # the parser it would come from (the backoff of each parser doubles)
 n=0
