@@ -642,6 +642,10 @@ static void load_field(struct xb *x, enum rs_field f, uint32_t reg)
 		[RF_DPORT] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2 },
 		[RF_IIFNAME] = { true, NFT_META_IIFNAME, 0, 0 },
 		[RF_CTMARK] = { false, 0, 0, 0 },
+		/* after the ICMP header (8 bytes), the quoted header's
+		 * destination: IPv4 at 16, IPv6 at 24 */
+		[RF_ICMP_IDADDR4] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 24, 4 },
+		[RF_ICMP_IDADDR6] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 32, 16 },
 	};
 
 	if (f == RF_CTMARK) {
@@ -735,8 +739,10 @@ static void build_expr(struct xb *x, const struct rs_expr *ex)
 		x_cmp(x, ex->arg & 0x100 ? NFT_CMP_NEQ : NFT_CMP_EQ, &b, 1);
 		break;
 	case RX_CT_ESTABLISHED:
-		x_ct_state(x, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-			   NF_CT_STATE_BIT(IP_CT_RELATED));
+		x_ct_state(x, NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
+		break;
+	case RX_CT_RELATED:
+		x_ct_state(x, NF_CT_STATE_BIT(IP_CT_RELATED));
 		break;
 	case RX_CT_INVALID:
 		x_ct_state(x, NF_CT_STATE_INVALID_BIT);
@@ -1061,6 +1067,7 @@ static uint32_t key_type(const struct rs_set *s)
 		[RF_SADDR6] = DT_IP6ADDR, [RF_DADDR6] = DT_IP6ADDR,
 		[RF_L4PROTO] = DT_INET_PROTO, [RF_DPORT] = DT_INET_SERVICE,
 		[RF_IIFNAME] = DT_IFNAME, [RF_CTMARK] = DT_MARK,
+		[RF_ICMP_IDADDR4] = DT_IPADDR, [RF_ICMP_IDADDR6] = DT_IP6ADDR,
 	};
 	uint32_t t = 0;
 	unsigned i;

@@ -24,6 +24,8 @@ static const struct {
 	[RF_DPORT] = { 2, 4, "th dport" },
 	[RF_IIFNAME] = { 16, 16, "iifname" },
 	[RF_CTMARK] = { 4, 4, "ct mark" },
+	[RF_ICMP_IDADDR4] = { 4, 4, "@th,192,32" },
+	[RF_ICMP_IDADDR6] = { 16, 16, "@th,256,128" },
 };
 
 unsigned ruleset_field_len(enum rs_field f)
@@ -282,6 +284,8 @@ struct cc {
 	int			*pair_chain;	/* per model_pair */
 	int			*src_chain;	/* per zone: src_Z */
 	int			*gw_chain;	/* per zone: gw_Z */
+	int			*rel_chain;	/* per zone: rel_Z */
+	int			related_chain;	/* "related", -1 before it exists */
 	int			*deny_obj;	/* per pair */
 	int			*acc_obj;	/* per pair */
 	int			*spoof_obj;	/* per zone */
@@ -966,8 +970,13 @@ static void pair_chains(struct cc *cc)
 	}
 }
 
-/* zone_maps - address -> zone interval maps: src (goto src_Z or gw_Z) or
- * dst of one source zone (goto pair_Z_D). Gaps are interval-end markers. */
+#define ZM_SRC	(-1)	/* zone_map's src: the source zone map */
+#define ZM_REL	(-2)	/* ... the map of the zone an ICMP error must come from */
+
+/* zone_maps - address -> zone interval maps: src (ZM_SRC: goto src_Z or
+ * gw_Z), dst of one source zone (goto pair_Z_D), or the destination of the
+ * packet an ICMP error quotes (ZM_REL: goto rel_Z). Gaps are interval-end
+ * markers. */
 static int zone_map(struct cc *cc, int family, const char *name, int src,
 		    bool input)
 {
@@ -978,12 +987,15 @@ static int zone_map(struct cc *cc, int family, const char *name, int src,
 	int set;
 	char comment[RS_COMMENT_MAX + 1];
 
-	if (src < 0)
+	if (src == ZM_REL)
+		f = family == AF_INET ? RF_ICMP_IDADDR4 : RF_ICMP_IDADDR6;
+	else if (src < 0)
 		f = family == AF_INET ? RF_SADDR4 : RF_SADDR6;
 	else
 		f = family == AF_INET ? RF_DADDR4 : RF_DADDR6;
 	snprintf(comment, sizeof(comment), "%s: %s zone by longest prefix",
-		 cc->file, src < 0 ? "source" : "destination");
+		 cc->file, src == ZM_REL ? "quoted destination's" :
+		 src < 0 ? "source" : "destination");
 	set = add_set(cc->rs, &f, 1, true, true, 0, comment, "%s", name);
 	if (set < 0)
 		return -1;
@@ -1001,7 +1013,9 @@ static int zone_map(struct cc *cc, int family, const char *name, int src,
 			return -1;
 		put_addr(e->key, family, r[i].lo);
 		e->data.code = RV_GOTO;
-		if (src < 0)
+		if (src == ZM_REL)
+			e->data.chain = cc->rel_chain[r[i].val];
+		else if (src < 0)
 			e->data.chain = input ? cc->gw_chain[r[i].val] :
 				cc->src_chain[r[i].val];
 		else
@@ -1017,6 +1031,38 @@ static int zone_map(struct cc *cc, int family, const char *name, int src,
 	return set;
 }
 
+/* if_set - the set if_Z of zone z's interfaces, made on first use; -1 if
+ * the zone names no interface (or on failure, with cc->fail set). */
+static int if_set(struct cc *cc, int z)
+{
+	static const enum rs_field fi[] = { RF_IIFNAME };
+	const struct zone *zn = &cc->m->zones[z];
+	char name[RS_NAME_MAX];
+	int set;
+	size_t k;
+
+	if (zn->n_ifaces == 0)
+		return -1;
+	snprintf(name, sizeof(name), "if_%s", zn->name);
+	for (k = 0; k < cc->rs->n_sets; k++)
+		if (strcmp(cc->rs->sets[k].name, name) == 0)
+			return (int)k;
+	set = add_set(cc->rs, fi, 1, false, false, zn->line, "", "%s", name);
+	FAIL_IF(cc, set < 0);
+	if (set < 0)
+		return -1;
+	snprintf(cc->rs->sets[set].comment, RS_COMMENT_MAX + 1,
+		 "%s:%d interfaces of zone %s", cc->file, zn->line, zn->name);
+	for (k = 0; k < zn->n_ifaces; k++) {
+		struct rs_elem *e = add_elem(&cc->rs->sets[set]);
+
+		FAIL_IF(cc, e == NULL);
+		if (e)
+			memcpy(e->key, zn->ifaces[k], strlen(zn->ifaces[k]));
+	}
+	return set;
+}
+
 /* src_chain_body - spoof check, then destination dispatch. */
 static void src_body(struct cc *cc, int z, bool input)
 {
@@ -1028,31 +1074,10 @@ static void src_body(struct cc *cc, int z, bool input)
 	int f;
 
 	if (zn->n_ifaces > 0) {
-		static const enum rs_field fi[] = { RF_IIFNAME };
-		int set = -1, spoof;
-		size_t k;
+		int set = if_set(cc, z), spoof;
 
-		snprintf(name, sizeof(name), "if_%s", zn->name);
-		for (k = 0; k < cc->rs->n_sets; k++)
-			if (strcmp(cc->rs->sets[k].name, name) == 0)
-				set = (int)k;
-		if (set < 0) {
-			set = add_set(cc->rs, fi, 1, false, false, zn->line, "",
-				      "%s", name);
-			FAIL_IF(cc, set < 0);
-			if (set < 0)
-				return;
-			snprintf(cc->rs->sets[set].comment, RS_COMMENT_MAX + 1,
-				 "%s:%d interfaces of zone %s", cc->file,
-				 zn->line, zn->name);
-			for (k = 0; k < zn->n_ifaces; k++) {
-				struct rs_elem *e = add_elem(&cc->rs->sets[set]);
-
-				FAIL_IF(cc, e == NULL);
-				if (e)
-					memcpy(e->key, zn->ifaces[k], strlen(zn->ifaces[k]));
-			}
-		}
+		if (set < 0)
+			return;
 		spoof = add_chain(cc->rs, RH_NONE, "%sspoof_%s", input ? "gw" : "",
 				  zn->name);
 		FAIL_IF(cc, spoof < 0);
@@ -1086,6 +1111,80 @@ static void src_body(struct cc *cc, int z, bool input)
 	log_drop(cc, ch, prefix, cc->unknown_obj, 0, "destination in no zone");
 }
 
+/* related_chains - where related traffic goes (both base chains): an
+ * ICMP error belongs to the flow whose packet it quotes, and a genuine one
+ * comes from that packet's way, in on an interface of the zone the quoted
+ * packet went to (the flow's destination zone for an error about a packet
+ * of the flow, its source zone for an error about a reply). Conntrack ties
+ * an error to its flow by the quoted addresses and ports alone, whoever sent
+ * it and wherever it came in: one from elsewhere (a host of a zone that may
+ * not talk to the flow's zones, quoting a flow it has guessed) is dropped,
+ * silently like the errors of no flow, and counted in related_offpath.
+ * Related traffic that is no ICMP error (a helper's expected connection), or
+ * whose quoted destination is in no zone, is accepted as before. */
+static void related_chains(struct cc *cc)
+{
+	const struct model *m = cc->m;
+	struct rb b = { 0 };
+	size_t z;
+	int f, ch, offpath;
+
+	offpath = add_obj(cc->rs, RO_COUNTER, "ICMP errors of a flow that came "
+			  "in off its path, dropped", "related_offpath");
+	FAIL_IF(cc, offpath < 0);
+	for (z = 0; z < m->n_zones; z++) {
+		int set = if_set(cc, (int)z);
+		const struct zone *zn = &m->zones[z];
+
+		ch = add_chain(cc->rs, RH_NONE, "rel_%s", zn->name);
+		FAIL_IF(cc, ch < 0);
+		if (ch < 0)
+			return;
+		cc->rel_chain[z] = ch;
+		if (set >= 0)
+			rb_set(&b, RX_LOOKUP, set, 0);
+		rb_set(&b, RX_COUNTER_MAP, cc->ctr_map, 0);
+		rb_verdict(&b, RV_ACCEPT, 0);
+		FAIL_IF(cc, rb_close(cc->rs, ch, &b, zn->line, "ICMP error from "
+				     "zone %s, where its quoted packet went",
+				     zn->name) < 0);
+		if (set >= 0)
+			rb_set(&b, RX_LOOKUP, set, 0);
+		rb_verdict(&b, RV_ACCEPT, 0);
+		FAIL_IF(cc, rb_close(cc->rs, ch, &b, zn->line, "... of a flow "
+				     "without a zone pair mark") < 0);
+		if (set < 0)
+			continue;	/* no interfaces: from anywhere */
+		rb_counter(&b, offpath);
+		rb_verdict(&b, RV_DROP, 0);
+		FAIL_IF(cc, rb_close(cc->rs, ch, &b, zn->line, "ICMP error quoting "
+				     "a packet to zone %s, from elsewhere: off the "
+				     "flow's path", zn->name) < 0);
+	}
+	ch = add_chain(cc->rs, RH_NONE, "related");
+	FAIL_IF(cc, ch < 0);
+	if (ch < 0)
+		return;
+	cc->related_chain = ch;
+	for (f = 0; f < 2; f++) {
+		int set = zone_map(cc, f ? AF_INET6 : AF_INET, f ? "zrel6" : "zrel4",
+				   ZM_REL, false);
+
+		FAIL_IF(cc, set < 0);
+		rb_arg(&b, RX_NFPROTO, f ? NFPROTO_V6 : NFPROTO_V4);
+		rb_arg(&b, RX_L4PROTO, f ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+		rb_set(&b, RX_VMAP, set, 0);
+		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "ICMP error: by the zone "
+				     "its quoted packet went to") < 0);
+	}
+	rb_set(&b, RX_COUNTER_MAP, cc->ctr_map, 0);
+	rb_verdict(&b, RV_ACCEPT, 0);
+	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "other related traffic, counted "
+			     "by zone pair") < 0);
+	rb_verdict(&b, RV_ACCEPT, 0);
+	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "other related traffic") < 0);
+}
+
 /* base - the head of forward or input. */
 static void base_chain(struct cc *cc, bool input)
 {
@@ -1113,8 +1212,15 @@ static void base_chain(struct cc *cc, bool input)
 			     "by zone pair") < 0);
 	rb_x(&b, RX_CT_ESTABLISHED);
 	rb_verdict(&b, RV_ACCEPT, 0);
-	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "replies and related ICMP errors "
-			     "of permitted flows") < 0);
+	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "replies of permitted flows") < 0);
+	if (cc->related_chain < 0)
+		related_chains(cc);
+	if (cc->related_chain < 0)
+		return;
+	rb_x(&b, RX_CT_RELATED);
+	rb_verdict(&b, RV_GOTO, cc->related_chain);
+	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "ICMP errors of permitted flows, "
+			     "if they come from the flow's path") < 0);
 	if (input) {
 		/* neighbour discovery and MLD keep IPv6 working; they are
 		 * link-local and never forwarded */
@@ -1250,11 +1356,13 @@ struct ruleset *ruleset_compile(const struct model *m)
 	cc.pair_chain = calloc(np + 1, sizeof(int));
 	cc.src_chain = calloc(m->n_zones + 1, sizeof(int));
 	cc.gw_chain = calloc(m->n_zones + 1, sizeof(int));
+	cc.rel_chain = calloc(m->n_zones + 1, sizeof(int));
+	cc.related_chain = -1;
 	cc.deny_obj = calloc(np + 1, sizeof(int));
 	cc.acc_obj = calloc(np + 1, sizeof(int));
 	cc.spoof_obj = calloc(m->n_zones + 1, sizeof(int));
 	if (!cc.rs || !cc.pair_chain || !cc.src_chain || !cc.gw_chain ||
-	    !cc.deny_obj || !cc.acc_obj || !cc.spoof_obj) {
+	    !cc.rel_chain || !cc.deny_obj || !cc.acc_obj || !cc.spoof_obj) {
 		cc.fail = 1;
 		goto out;
 	}
@@ -1274,6 +1382,7 @@ out:
 	free(cc.pair_chain);
 	free(cc.src_chain);
 	free(cc.gw_chain);
+	free(cc.rel_chain);
 	free(cc.deny_obj);
 	free(cc.acc_obj);
 	free(cc.spoof_obj);

@@ -8,9 +8,13 @@
  * golden tests and `zonegatectl` -- neither needs root.
  *
  * Layout (see zonegated(8)):
- *   forward (base, policy drop): ct established,related accept; ct invalid
- *     drop; source address -> zone by the interval maps zsrc4/zsrc6
- *     (goto src_Z); no zone: log unknown-zone, drop
+ *   forward (base, policy drop): ct established accept; ct related goto
+ *     related; ct invalid drop; source address -> zone by the interval maps
+ *     zsrc4/zsrc6 (goto src_Z); no zone: log unknown-zone, drop
+ *   related: an ICMP error goes by the destination of the packet it quotes
+ *     (zrel4/zrel6, goto rel_Z), other related traffic is accepted
+ *   rel_Z: the error came in on one of Z's interfaces (the path of its
+ *     flow): accept; from anywhere else: count related_offpath, drop
  *   src_Z: spoof check (iifname in if_Z), destination -> zone by zdst4_Z /
  *     zdst6_Z (goto pair_Z_D); no zone: log unknown-zone, drop
  *   pair_Z_D: drop sets, reject sets, accept sets (one lookup each, keyed
@@ -52,6 +56,8 @@ enum rs_field {
 	RF_DPORT,
 	RF_IIFNAME,
 	RF_CTMARK,	/* the connection's mark: its zone pair */
+	RF_ICMP_IDADDR4,	/* an ICMP error's quoted packet: destination */
+	RF_ICMP_IDADDR6,	/* an ICMPv6 error's quoted packet: destination */
 };
 
 enum rs_verdict_code {
@@ -90,7 +96,8 @@ struct rs_set {
 enum rs_expr_kind {
 	RX_NFPROTO,		/* meta nfproto == arg */
 	RX_L4PROTO,		/* meta l4proto == arg */
-	RX_CT_ESTABLISHED,	/* ct state established,related */
+	RX_CT_ESTABLISHED,	/* ct state established */
+	RX_CT_RELATED,		/* ct state related */
 	RX_CT_INVALID,		/* ct state invalid */
 	RX_IIF_LO,		/* iif "lo" */
 	RX_ICMP_TYPE,		/* icmp(v6) type == arg (family from NFPROTO) */

@@ -20,6 +20,8 @@ static const char *const field_type[] = {
 	[RF_DPORT] = "inet_service",
 	[RF_IIFNAME] = "ifname",
 	[RF_CTMARK] = "mark",
+	[RF_ICMP_IDADDR4] = "ipv4_addr",
+	[RF_ICMP_IDADDR6] = "ipv6_addr",
 };
 
 static const char *const field_expr[] = {
@@ -31,6 +33,8 @@ static const char *const field_expr[] = {
 	[RF_DPORT] = "th dport",
 	[RF_IIFNAME] = "iifname",
 	[RF_CTMARK] = "ct mark",
+	[RF_ICMP_IDADDR4] = "@th,192,32",
+	[RF_ICMP_IDADDR6] = "@th,256,128",
 };
 
 static void print_field(FILE *out, enum rs_field f, const uint8_t *k)
@@ -40,10 +44,12 @@ static void print_field(FILE *out, enum rs_field f, const uint8_t *k)
 	switch (f) {
 	case RF_SADDR4:
 	case RF_DADDR4:
+	case RF_ICMP_IDADDR4:
 		fprintf(out, "%s", inet_ntop(AF_INET, k, buf, sizeof(buf)));
 		break;
 	case RF_SADDR6:
 	case RF_DADDR6:
+	case RF_ICMP_IDADDR6:
 		fprintf(out, "%s", inet_ntop(AF_INET6, k, buf, sizeof(buf)));
 		break;
 	case RF_L4PROTO:
@@ -198,7 +204,10 @@ static void print_expr(FILE *out, const struct ruleset *rs,
 			(x->arg & 0xff) == IPPROTO_ICMP ? "icmp" : "ipv6-icmp");
 		break;
 	case RX_CT_ESTABLISHED:
-		fprintf(out, "ct state established,related");
+		fprintf(out, "ct state established");
+		break;
+	case RX_CT_RELATED:
+		fprintf(out, "ct state related");
 		break;
 	case RX_CT_INVALID:
 		fprintf(out, "ct state invalid");

@@ -1,5 +1,6 @@
 /* test_ruleset.c - the compiled table: golden dumps, rule counts that do
  * not grow with entries, the overlap split, and the key layout. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,131 @@ START_TEST(key_layout)
 }
 END_TEST
 
+static const struct rs_chain *find_chain(const struct ruleset *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_chains; i++)
+		if (strcmp(rs->chains[i].name, name) == 0)
+			return &rs->chains[i];
+	return NULL;
+}
+
+/* rule_has - does rule r have an expression of kind k? */
+static const struct rs_expr *rule_has(const struct rs_rule *r, enum rs_expr_kind k)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->x[i].kind == k)
+			return &r->x[i];
+	return NULL;
+}
+
+/* elem_for - the element of the single-field interval map s whose range
+ * starts at key (4 or 16 bytes). */
+static const struct rs_elem *elem_for(const struct rs_set *s, const void *key,
+				      size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_elems; i++)
+		if (!s->elems[i].interval_end && memcmp(s->elems[i].key, key, len) == 0)
+			return &s->elems[i];
+	return NULL;
+}
+
+START_TEST(related_icmp_errors_checked_by_zone)
+{
+	/* conntrack makes an ICMP error RELATED by its quoted packet alone:
+	 * an error quoting a flow a -> b must come in on b's interfaces (or
+	 * a's, for an error about a reply), not from zone c */
+	static const char text[] = "version = 1;\nzones = (\n"
+		"{ name = \"a\"; interfaces = [ \"a0\" ]; networks = [ \"10.1.0.0/16\", \"fd00:1::/48\" ]; },\n"
+		"{ name = \"b\"; interfaces = [ \"b0\", \"b1\" ]; networks = [ \"10.2.0.0/16\", \"fd00:2::/48\" ]; },\n"
+		"{ name = \"c\"; interfaces = [ \"c0\" ]; networks = [ \"0.0.0.0/0\", \"::/0\" ]; },\n"
+		"{ name = \"d\"; networks = [ \"10.4.0.0/16\" ]; } );\n"
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"udp/53\" ]; } );\n";
+	static const uint8_t net_b4[4] = { 10, 2, 0, 0 };
+	static const uint8_t net_b6[16] = { 0xfd, 0, 0, 2 };
+	struct ruleset *rs = compile_text(text);
+	const struct rs_chain *fwd = find_chain(rs, "forward");
+	const struct rs_chain *rel = find_chain(rs, "related");
+	const struct rs_chain *rel_b = find_chain(rs, "rel_b");
+	const struct rs_chain *rel_d = find_chain(rs, "rel_d");
+	const struct rs_set *z4 = find_set(rs, "zrel4"), *z6 = find_set(rs, "zrel6");
+	const struct rs_set *if_b = find_set(rs, "if_b");
+	const struct rs_elem *e;
+	const struct rs_expr *x;
+	size_t i, goto_related = 0;
+
+	ck_assert_ptr_nonnull(fwd);
+	ck_assert_ptr_nonnull(rel);
+	ck_assert_ptr_nonnull(rel_b);
+	ck_assert_ptr_nonnull(rel_d);
+	ck_assert_ptr_nonnull(z4);
+	ck_assert_ptr_nonnull(z6);
+	ck_assert_ptr_nonnull(if_b);
+	/* forward: related traffic is no longer accepted with the
+	 * established, it goes to the related chain */
+	for (i = 0; i < fwd->n_rules; i++) {
+		const struct rs_rule *r = &fwd->rules[i];
+
+		if (!rule_has(r, RX_CT_RELATED))
+			continue;
+		x = rule_has(r, RX_VERDICT);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_int_eq(x->verdict.code, RV_GOTO);
+		ck_assert_str_eq(rs->chains[x->verdict.chain].name, "related");
+		goto_related++;
+	}
+	ck_assert_uint_eq(goto_related, 1);
+	/* related: ICMP (v4) and ICMPv6 errors by the zone of the quoted
+	 * destination, keyed on the quoted header's daddr */
+	ck_assert_uint_ge(rel->n_rules, 2);
+	x = rule_has(&rel->rules[0], RX_VMAP);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_eq(&rs->sets[x->set], z4);
+	ck_assert_uint_eq(rule_has(&rel->rules[0], RX_L4PROTO)->arg, IPPROTO_ICMP);
+	x = rule_has(&rel->rules[1], RX_VMAP);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_eq(&rs->sets[x->set], z6);
+	ck_assert_uint_eq(rule_has(&rel->rules[1], RX_L4PROTO)->arg, IPPROTO_ICMPV6);
+	ck_assert_uint_eq(z4->n_fields, 1);
+	ck_assert_int_eq(z4->fields[0], RF_ICMP_IDADDR4);
+	ck_assert_int_eq(z6->fields[0], RF_ICMP_IDADDR6);
+	ck_assert(z4->interval && z4->map);
+	e = elem_for(z4, net_b4, 4);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->data.code, RV_GOTO);
+	ck_assert_str_eq(rs->chains[e->data.chain].name, "rel_b");
+	e = elem_for(z6, net_b6, 16);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(rs->chains[e->data.chain].name, "rel_b");
+	/* rel_b: accepted only from b's interfaces; from anywhere else
+	 * counted and dropped */
+	ck_assert_uint_eq(rel_b->n_rules, 3);
+	for (i = 0; i < 2; i++) {
+		x = rule_has(&rel_b->rules[i], RX_LOOKUP);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_eq(&rs->sets[x->set], if_b);
+		ck_assert_uint_eq(x->arg, 0);		/* in the set, not out */
+		ck_assert_int_eq(rule_has(&rel_b->rules[i], RX_VERDICT)->verdict.code,
+				 RV_ACCEPT);
+	}
+	ck_assert_int_eq(rule_has(&rel_b->rules[2], RX_VERDICT)->verdict.code, RV_DROP);
+	x = rule_has(&rel_b->rules[2], RX_COUNTER);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(rs->objs[x->obj].name, "related_offpath");
+	/* a zone that names no interface has no spoof check either: its
+	 * errors are accepted from anywhere */
+	for (i = 0; i < rel_d->n_rules; i++)
+		ck_assert_int_eq(rule_has(&rel_d->rules[i], RX_VERDICT)->verdict.code,
+				 RV_ACCEPT);
+	ruleset_free(rs);
+}
+END_TEST
+
 Suite *ruleset_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -229,6 +355,7 @@ Suite *ruleset_suite(void)
 	tcase_add_test(tc, overlapping_entries_split_sets);
 	tcase_add_test(tc, exact_entries_use_hash_sets);
 	tcase_add_test(tc, key_layout);
+	tcase_add_test(tc, related_icmp_errors_checked_by_zone);
 	suite_add_tcase(s, tc);
 	return s;
 }
