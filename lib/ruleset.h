@@ -38,8 +38,8 @@
 #define RS_COMMENT_MAX	127	/* nft's comment limit is 128 with NUL */
 #define RS_PREFIX_MAX	127	/* NFLOG prefix */
 #define RS_KEY_MAX	40	/* ip6 . proto . port . ip6, 4-byte aligned */
-#define RS_LOG_SNAPLEN_TCP	124	/* IPv4 60 + TCP 60, or IPv6 + ext */
-#define RS_LOG_SNAPLEN	72	/* IPv4 60 + 8, or IPv6 40 + ext + 8 */
+#define RS_LOG_SNAPLEN_TCP	200	/* IPv4 60 + TCP 60; IPv6 40 + 146 of ext + 14 */
+#define RS_LOG_SNAPLEN	200	/* IPv4 60 + 8, or IPv6 40 + 152 of ext + 8 */
 #define RS_LOG_RATE	1000	/* packets/s to NFLOG, all chains together */
 #define RS_LOG_BURST	200
 #define RS_CTMARK_TAG	0x5a470000u	/* "ZG": a mark zonegate set */
