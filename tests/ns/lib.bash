@@ -635,9 +635,11 @@ daemon_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
 
 # daemon_start CONF [ARGS...]: run `$ZONEGATED -f -c CONF ARGS...` in the
 # gateway namespace (output appended to $DAEMON_LOG); 0 once the table CONF
-# names exists there, 1 if it does not within 5 s or the daemon exits.
+# names exists there, 1 if it does not within $ZG_START_WAIT seconds
+# (default 5) or the daemon exits.  $ZONEGATED may be a script that execs
+# the daemon (under valgrind, say): $DAEMON_PID is the daemon's pid.
 daemon_start() {
-	local conf=$1 table i
+	local conf=$1 table i n=$(( ${ZG_START_WAIT:-5} * 20 ))
 	shift
 	if daemon_alive; then zg_err "daemon_start: already running"; return 2; fi
 	if [ ! -x "$ZONEGATED" ]; then zg_err "no daemon at $ZONEGATED"; return 2; fi
@@ -649,7 +651,7 @@ daemon_start() {
 		</dev/null >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	echo "$DAEMON_PID" >"$ZG_TMP/daemon.pid"
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < n; i++)); do
 		if ip netns exec "$NS_GW" nft list table inet "$table" >/dev/null 2>&1; then
 			return 0
 		fi
@@ -661,7 +663,7 @@ daemon_start() {
 		fi
 		sleep 0.05
 	done
-	zg_err "table inet $table did not appear within 5 s; stopping the daemon"
+	zg_err "table inet $table did not appear within ${ZG_START_WAIT:-5} s; stopping the daemon"
 	zg_kill_pid "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
