@@ -123,7 +123,7 @@ export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:exitcode=$ZG_SAN_EXIT${ASAN_
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=$ZG_SAN_EXIT${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$ZG_SAN_DIR/ubsan:log_exe_name=1"
 case ${LSAN_OPTIONS:-} in
 *suppressions=*) ;;
-*) export LSAN_OPTIONS="suppressions=$ZG_TOP/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" ;;
+*) export LSAN_OPTIONS="suppressions=$ZG_TOP/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" ;;
 esac
 
 # zg_san_reports: print every sanitizer report of this script's programs
@@ -131,7 +131,8 @@ esac
 zg_san_reports() {
 	local f found=1
 	for f in "$ZG_SAN_DIR"/*; do
-		[ -f "$f" ] || continue
+		# (a file that only lists the suppressions used is no report)
+		[ -f "$f" ] && grep -Eq -- "$ZG_SAN_RE" "$f" || continue
 		found=0
 		echo "# ---- sanitizer report ${f##*/} ($ZG_NAME) ----" >&2
 		sed 's/^/# | /' "$f" >&2
