@@ -63,7 +63,7 @@ UNIT_BIN = tests/unit/run-unit
 # Debian 12 packages the build and the tests need.
 DEB_PKGS = build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	   libconfig-dev check libsubunit-dev nftables iproute2 rsyslog \
-	   hping3 mandoc groff-base util-linux procps python3
+	   hping3 mandoc groff-base util-linux procps python3 valgrind
 
 .PHONY: all deps check unit clean install uninstall demo bench man-lint golden FORCE fuzz fuzz-replay
 

@@ -65,6 +65,7 @@ struct batch {
 	uint32_t		seq_begin;
 	uint32_t		set_id;
 	bool			oom;
+	char			*page;		/* the page batch_zero cleared */
 };
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
@@ -121,6 +122,25 @@ static struct nlmsghdr *batch_msg(struct batch *bt, struct nft_sock *ns,
 				  const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* batch_zero - clears the batch's current page, once per page, before a
+ * message is built in it. libmnl (1.0.4, Debian 12) leaves the alignment
+ * padding after an attribute as it finds it, and libnftnl's pages come from
+ * malloc: without this, bytes of old heap would go to the kernel inside the
+ * padding (harmless to it, but reported by valgrind on every apply, which
+ * would hide an uninitialised field of our own). A page holds BATCH_PAGE
+ * bytes and a last message of up to BATCH_OVERRUN more; the part before the
+ * tail is written already (a message carried over from the previous page). */
+static void batch_zero(struct batch *bt)
+{
+	char *tail = nftnl_batch_buffer(bt->b);
+	char *head = tail - nftnl_batch_buffer_len(bt->b);
+
+	if (head == bt->page)
+		return;
+	memset(tail, 0, (size_t)(head + BATCH_PAGE + BATCH_OVERRUN - tail));
+	bt->page = head;
+}
+
 /* batch_msg - a new message header with its own sequence number, recorded
  * with a description of what it is. */
 static struct nlmsghdr *batch_msg(struct batch *bt, struct nft_sock *ns,
@@ -141,6 +161,7 @@ static struct nlmsghdr *batch_msg(struct batch *bt, struct nft_sock *ns,
 		bt->d = nd;
 		bt->cap = cap;
 	}
+	batch_zero(bt);
 	nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(bt->b), type,
 				    NFPROTO_INET, flags | NLM_F_ACK, ++ns->seq);
 	bt->d[bt->n].seq = ns->seq;
@@ -160,9 +181,11 @@ static void batch_next(struct batch *bt)
 /* batch_begin - NFNL_MSG_BATCH_BEGIN carrying the generation id. */
 static void batch_begin(struct batch *bt, struct nft_sock *ns, uint32_t genid)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nftnl_batch_buffer(bt->b));
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
+	batch_zero(bt);
+	nlh = mnl_nlmsg_put_header(nftnl_batch_buffer(bt->b));
 	nlh->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nlh->nlmsg_seq = ++ns->seq;
@@ -177,6 +200,7 @@ static void batch_begin(struct batch *bt, struct nft_sock *ns, uint32_t genid)
 
 static void batch_end(struct batch *bt, struct nft_sock *ns)
 {
+	batch_zero(bt);
 	nftnl_batch_end(nftnl_batch_buffer(bt->b), ++ns->seq);
 	batch_next(bt);
 }
@@ -1626,6 +1650,9 @@ int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg
 	dg->present = st == 1;
 	if (!dg->present)
 		return 0;
+	/* the set name requests carry string attributes, whose padding
+	 * libmnl 1.0.4 does not clear (see batch_zero) */
+	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET,
 				    NLM_F_DUMP, ++ns->seq);
 	rc = request(ns, nlh, dg_chain_cb, &q);

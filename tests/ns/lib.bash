@@ -15,8 +15,11 @@
 # Sourcing the file creates a private temporary directory ($ZG_TMP) and an
 # EXIT trap that stops the daemon and every process started in the test
 # namespaces, deletes the namespaces and the directory, and prints the daemon
-# log when the script exits non-zero.  Do not replace the EXIT trap; if a test
-# needs its own clean-up, define zg_user_cleanup() and it is called first.
+# log when the script exits non-zero.  Under `make check SANITIZE=1` a
+# sanitizer report of any program the script ran (the daemon above all)
+# fails the script: see "sanitizers" below.  Do not replace the EXIT trap;
+# if a test needs its own clean-up, define zg_user_cleanup() and it is
+# called first.
 #
 # Everything happens inside network namespaces named "$P-*"; the host's own
 # interfaces, sysctls and ruleset are never touched.  The gateway namespace
@@ -88,6 +91,63 @@ IN4=198.51.100.7	IN6=2001:db8:100::7	# internet host
 IN4B=203.0.113.9	IN6B=2001:db8:200::9	# internet, a farther address
 ZG_SEED_CONF=$ZG_TOP/conf/zonegate.conf
 
+# ---------------------------------------------------------------- sanitizers
+#
+# `make check SANITIZE=1` builds zonegated and zonegatectl with ASan and UBSan.
+# Every sanitized program this script starts (the daemon, zonegatectl, also
+# as another user or in the daemon's unprivileged child) finds these options
+# in its environment (they do nothing to a build without the sanitizers):
+#
+#   - ASan and LeakSanitizer write their report to $ZG_SAN_DIR/asan.EXE.PID
+#     (log_path), a directory of its own that anyone may write to, except
+#     in the daemon started by daemon_start, which reports to its stderr,
+#     $DAEMON_LOG: its children that parse packets may open no file (seccomp)
+#     but may write to the stderr they inherit;
+#   - UBSan stops the program (-fno-sanitize-recover=all); beside ASan, GCC's
+#     UBSan runtime ignores log_path and writes to stderr: the daemon's is
+#     $DAEMON_LOG, and zg_cleanup searches it and every other file of $ZG_TMP
+#     for a report;
+#   - a program stopped by either exits with $ZG_SAN_EXIT, a status no
+#     zonegate program uses, so that a test that checks one notices too.
+#
+# zg_cleanup gives the daemon time to exit (and LeakSanitizer to look), then
+# prints every report found and makes the script fail, even when every
+# assertion passed.  The leaks of libconfig itself are suppressed
+# (tests/fuzz/lsan.supp); zonegate's own never are.
+ZG_SAN_EXIT=86
+ZG_SAN_RE='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer|: runtime error: '
+ZG_SAN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zonegate-san.XXXXXX") || {
+	echo "lib.bash: mktemp failed" >&2; rm -rf "$ZG_TMP"; exit 1; }
+chmod 1777 "$ZG_SAN_DIR"
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:exitcode=$ZG_SAN_EXIT${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$ZG_SAN_DIR/asan:log_exe_name=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=$ZG_SAN_EXIT${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$ZG_SAN_DIR/ubsan:log_exe_name=1"
+case ${LSAN_OPTIONS:-} in
+*suppressions=*) ;;
+*) export LSAN_OPTIONS="suppressions=$ZG_TOP/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" ;;
+esac
+
+# zg_san_reports: print every sanitizer report of this script's programs
+# (to stderr); 0 if there was one, 1 if not.
+zg_san_reports() {
+	local f found=1
+	for f in "$ZG_SAN_DIR"/*; do
+		# (a file that only lists the suppressions used is no report)
+		[ -f "$f" ] && grep -Eq -- "$ZG_SAN_RE" "$f" || continue
+		found=0
+		echo "# ---- sanitizer report ${f##*/} ($ZG_NAME) ----" >&2
+		sed 's/^/# | /' "$f" >&2
+		echo "# ---- end of report ----" >&2
+	done
+	# UBSan (and anything that ignored log_path) on stderr
+	while IFS= read -r f; do
+		found=0
+		echo "# ---- sanitizer report in ${f#"$ZG_TMP"/} ($ZG_NAME) ----" >&2
+		grep -E -A 20 -- "$ZG_SAN_RE" "$f" | head -n 60 | sed 's/^/# | /' >&2
+		echo "# ---- end of report ----" >&2
+	done < <(grep -rIlE -- "$ZG_SAN_RE" "$ZG_TMP" 2>/dev/null)
+	return "$found"
+}
+
 DAEMON_LOG=$ZG_TMP/zonegated.log
 DAEMON_PID=
 ZG_LOG_MARK=0
@@ -103,12 +163,13 @@ zg_err() { echo "# $ZG_NAME: $*" >&2; }
 
 # ---------------------------------------------------------------- clean-up
 
-# zg_kill_pid PID: TERM, up to 1 s, then KILL.  Only ids we started.
+# zg_kill_pid PID [SECONDS]: TERM, up to SECONDS (default 1), then KILL.
+# Only ids we started.
 zg_kill_pid() {
-	local pid=$1 i
+	local pid=$1 n=$(( ${2:-1} * 20 )) i
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 20); do
+	for ((i = 0; i < n; i++)); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.05
 	done
@@ -120,19 +181,26 @@ zg_cleanup() {
 	local rc=$? f pid
 	trap - EXIT INT TERM
 	if declare -F zg_user_cleanup >/dev/null; then zg_user_cleanup; fi
-	[ -n "$DAEMON_PID" ] && zg_kill_pid "$DAEMON_PID"
+	# the daemon stops cleanly on TERM; a sanitized one looks for leaks
+	# as it exits: give it the time to write its report
+	[ -n "$DAEMON_PID" ] && zg_kill_pid "$DAEMON_PID" 10
 	for f in "$ZG_TMP"/*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f" 2>/dev/null)
 		[ -n "$pid" ] && zg_kill_pid "$pid"
 	done
 	topo_down
+	if zg_san_reports; then
+		echo "not ok - sanitizer report (make check SANITIZE=1): see above"
+		echo "$ZG_NAME: failed: a program reported a sanitizer error"
+		[ "$rc" -ne 0 ] || rc=1
+	fi
 	if [ "$rc" -ne 0 ] && [ -s "$DAEMON_LOG" ]; then
 		echo "# ---- zonegated log ($ZG_NAME) ----" >&2
 		sed 's/^/# | /' "$DAEMON_LOG" >&2
 		echo "# ---- end of log ----" >&2
 	fi
-	rm -rf "$ZG_TMP"
+	rm -rf "$ZG_TMP" "$ZG_SAN_DIR"
 	exit "$rc"
 }
 trap zg_cleanup EXIT
@@ -568,20 +636,23 @@ daemon_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
 
 # daemon_start CONF [ARGS...]: run `$ZONEGATED -f -c CONF ARGS...` in the
 # gateway namespace (output appended to $DAEMON_LOG); 0 once the table CONF
-# names exists there, 1 if it does not within 5 s or the daemon exits.
+# names exists there, 1 if it does not within $ZG_START_WAIT seconds
+# (default 5) or the daemon exits.  $ZONEGATED may be a script that execs
+# the daemon (under valgrind, say): $DAEMON_PID is the daemon's pid.
 daemon_start() {
-	local conf=$1 table i
+	local conf=$1 table i n=$(( ${ZG_START_WAIT:-5} * 20 ))
 	shift
 	if daemon_alive; then zg_err "daemon_start: already running"; return 2; fi
 	if [ ! -x "$ZONEGATED" ]; then zg_err "no daemon at $ZONEGATED"; return 2; fi
 	table=$(zg_conf_table "$conf")
 	echo "# daemon_start $conf $*" >>"$DAEMON_LOG"
 	ZG_LOG_MARK=$(daemon_log_mark)
+	ASAN_OPTIONS="$ASAN_OPTIONS:log_path=stderr" \
 	ip netns exec "$NS_GW" "$ZONEGATED" -f -c "$conf" "$@" \
 		</dev/null >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	echo "$DAEMON_PID" >"$ZG_TMP/daemon.pid"
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < n; i++)); do
 		if ip netns exec "$NS_GW" nft list table inet "$table" >/dev/null 2>&1; then
 			return 0
 		fi
@@ -593,7 +664,7 @@ daemon_start() {
 		fi
 		sleep 0.05
 	done
-	zg_err "table inet $table did not appear within 5 s; stopping the daemon"
+	zg_err "table inet $table did not appear within ${ZG_START_WAIT:-5} s; stopping the daemon"
 	zg_kill_pid "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
