@@ -1213,6 +1213,10 @@ int main(int argc, char **argv)
 	if (apply(&d, d.m) < 0) {
 		log_errx("start failed: nothing was changed");
 		notify_sendf("STATUS=start failed: %s", d.last_error);
+		capture_close(d.cap);
+		nft_close(d.nft);
+		model_free(d.m);
+		close(sfd);
 		return 1;
 	}
 	if (!d.foreground) {
