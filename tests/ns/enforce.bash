@@ -265,6 +265,73 @@ enf_flood_stop() {
 	cat "$ENF_FLOOD_KEY.out" 2>/dev/null || echo 0
 }
 
+# enf_hping_start KEY NS MAXSEC HPING3-ARGS...: hping3 in NS in the
+# background, stopped after MAXSEC seconds at the latest (bound its count
+# with -c and its rate with -i as well); enf_hping_stop KEY stops it as ^C
+# would and prints the number of packets it sent.  Several may run at once
+# (one KEY each).
+enf_hping_start() {
+	local key=$1 ns=$2 max=$3
+	shift 3
+	rm -f "$ZG_TMP/hping-$key.out"
+	timeout -s INT -k 2 "$max" ip netns exec "$ns" hping3 "$@" \
+		</dev/null >"$ZG_TMP/hping-$key.out" 2>&1 &
+	echo "$!" >"$ZG_TMP/hping-$key.pid"
+}
+enf_hping_running() {
+	local pid
+	pid=$(cat "$ZG_TMP/hping-$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+}
+enf_hping_stop() {
+	local f=$ZG_TMP/hping-$1 pid i
+	pid=$(cat "$f.pid" 2>/dev/null) || { zg_err "enf_hping_stop: no hping3 $1"; echo 0; return 2; }
+	# timeout(1) hands the SIGINT on to hping3, which prints its figures
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	zg_kill_pid "$pid"
+	rm -f "$f.pid"
+	awk '/packets transmitted/ { print $1; n = 1 } END { if (!n) print 0 }' "$f.out"
+}
+
+# ---------------------------------------------------------------- counters
+
+# enf_counter NAME [TABLE]: the packets of the named counter of table inet
+# TABLE (default zonegate) in the gateway.
+enf_counter() {
+	gw_nft list counter inet "${2:-zonegate}" "$1" 2>/dev/null |
+		awk '$1 == "packets" { print $2; n = 1 } END { if (!n) print 0 }'
+}
+
+# enf_conntrack_count: the number of conntrack entries in the gateway.
+enf_conntrack_count() {
+	nsx "$NS_GW" cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0
+}
+
+# ---------------------------------------------------------------- daemon
+
+# enf_reloads N MAXSEC TARGET CONF...: N reloads of the running daemon, as
+# quickly as it applies them: each copies the next CONF (round robin) over
+# TARGET, sends SIGHUP and waits for the log line that ends the reload
+# (tests/ns/reloads.py; the next signal is sent only then, so none is lost
+# to another).  Prints reloads.py's summary ("reloads N applied A failed F
+# seconds S rate R gen_first G gen_last G gen_monotonic yes|no", then
+# "conf I applied K" lines); 0 if all N were applied.
+enf_reloads() {
+	local n=$1 max=$2 target=$3
+	shift 3
+	daemon_alive || { zg_err "enf_reloads: daemon not running"; return 2; }
+	"$ZG_PY" "$ZG_NSDIR/reloads.py" "$DAEMON_PID" "$DAEMON_LOG" "$target" \
+		"$n" "$max" "$@"
+}
+
+# enf_field TEXT KEY: the word after KEY in TEXT ("reloads 5 applied 5 ...").
+enf_field() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"
+}
+
 # ---------------------------------------------------------------- daemon
 
 # enf_daemon_fg CONF [SECONDS]: run zonegated -f -c CONF in the gateway in
