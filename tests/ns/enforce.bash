@@ -48,12 +48,16 @@ enf_table() {
 }
 
 # enf_table_canon [TABLE]: enf_table with the ownership marks removed (the
-# "flags" line, the "# progname" comment) and the table's objects (chains,
-# sets, maps, counters, ...) sorted by their text, the order inside each one
-# kept: two listings compare equal when they hold the same ruleset, whatever
-# order the objects were created in.
+# "flags" line, the "# progname" comment), the staging tag of set names
+# removed ("zsrc4.1" is "zsrc4": every other apply stages its interval sets
+# and maps under such names, see daemon/nft.c) and the table's objects
+# (chains, sets, maps, counters, ...) sorted by their text, the order inside
+# each one kept: two listings compare equal when they hold the same ruleset,
+# whatever order the objects were created in and whatever apply made them.
 enf_table_canon() {
-	enf_table "$@" | sed -e 's/ # progname .*$//' -e '/^\tflags/d' | "$ZG_PY" -c '
+	enf_table "$@" | sed -E -e 's/ # progname .*$//' -e '/^\tflags/d' \
+		-e 's/^(\t(set|map) [A-Za-z0-9_-]+)\.[0-9]+ \{/\1 {/' \
+		-e 's/@([A-Za-z0-9_-]+)\.[0-9]+/@\1/g' | "$ZG_PY" -c '
 import sys
 head, blocks, cur = [], [], None
 for line in sys.stdin.read().splitlines():
