@@ -300,6 +300,87 @@ enf_hping_stop() {
 	awk '/packets transmitted/ { print $1; n = 1 } END { if (!n) print 0 }' "$f.out"
 }
 
+# enf_keeper_start SRVNS CLINS SRC DST PORT MAXSEC: one long-lived TCP
+# connection from SRC (in CLINS) to DST:PORT, served by an echo server in
+# SRVNS bound to DST (do not use listen_start on that port there).  The
+# client sends "ping N" every 0.25 s and appends "ok N MS" (echo within
+# 2 s) or "fail N WHY" to its log; a failure ends it.  Opened before a test
+# disturbs the gateway, it shows whether an established connection lives
+# through.  enf_keeper_count ok|fail: the lines so far; enf_keeper_stop ends
+# both sides.  Bounded by MAXSEC.
+enf_keeper_start() {
+	local sns=$1 cns=$2 src=$3 dst=$4 port=$5 max=$6 k=$ZG_TMP/keeper
+	rm -f "$k".*
+	timeout -k 1 $((max + 5)) ip netns exec "$sns" "$ZG_PY" -c '
+import os, socket, sys, threading
+addr, port, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(4)
+open(ready, "w").close()
+def serve(c):
+    f = c.makefile("rb")
+    for line in f:
+        c.sendall(line)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$dst" "$port" "$k.srv.ready" </dev/null >"$k.srv.err" 2>&1 &
+	echo "$!" >"$k.srv.pid"
+	zg_wait_file "$k.srv.ready" "$!" 3 || {
+		zg_err "keeper server did not start: $(cat "$k.srv.err")"; return 2; }
+	timeout -k 1 $((max + 3)) ip netns exec "$cns" "$ZG_PY" -c '
+import os, socket, sys, time
+src, dst, port, log, ready, stop, maxsec = sys.argv[1:8]
+def out(line):
+    with open(log, "a") as f:
+        f.write(line + "\n")
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET)
+s.bind((src, 0))
+s.settimeout(3)
+s.connect((dst, int(port)))
+s.settimeout(2)
+f = s.makefile("rb")
+open(ready, "w").close()
+end = time.monotonic() + float(maxsec)
+n = 0
+while time.monotonic() < end and not os.path.exists(stop):
+    n += 1
+    t0 = time.monotonic()
+    try:
+        s.sendall(b"ping %d\n" % n)
+        line = f.readline()
+        if line != b"ping %d\n" % n:
+            out("fail %d bad-echo" % n)
+            break
+        out("ok %d %d" % (n, (time.monotonic() - t0) * 1000))
+    except OSError as e:
+        out("fail %d %s" % (n, type(e).__name__))
+        break
+    time.sleep(0.25)
+' "$src" "$dst" "$port" "$k.log" "$k.cli.ready" "$k.stop" "$max" \
+		</dev/null >"$k.cli.err" 2>&1 &
+	echo "$!" >"$k.cli.pid"
+	zg_wait_file "$k.cli.ready" "$!" 5 || {
+		zg_err "keeper client did not connect: $(cat "$k.cli.err")"; return 2; }
+}
+enf_keeper_count() {
+	local n
+	n=$(grep -c "^$1 " "$ZG_TMP/keeper.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+enf_keeper_stop() {
+	local k=$ZG_TMP/keeper f
+	touch "$k.stop"
+	sleep 0.5
+	for f in "$k.cli.pid" "$k.srv.pid"; do
+		[ -f "$f" ] && zg_kill_pid "$(cat "$f")"
+		rm -f "$f"
+	done
+	return 0
+}
+
 # ---------------------------------------------------------------- counters
 
 # enf_counter NAME [TABLE]: the packets of the named counter of table inet
