@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,8 @@ struct existing {
 	size_t		n_base;
 	char		**sets;
 	size_t		n_sets;
+	char		**used;		/* sets that a rule uses */
+	size_t		n_used;
 	char		**objs;
 	uint32_t	*obj_type;
 	size_t		n_objs;
@@ -399,8 +402,63 @@ static void existing_free(struct existing *ex)
 	free_names(ex->chains, ex->n_chains);
 	free_names(ex->base, ex->n_base);
 	free_names(ex->sets, ex->n_sets);
+	free_names(ex->used, ex->n_used);
 	free_names(ex->objs, ex->n_objs);
 	free(ex->obj_type);
+}
+
+/* rule_sets - calls fn with the name of every set rule r looks up. */
+static void rule_sets(struct nftnl_rule *r, void (*fn)(void *, const char *),
+		      void *arg)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+
+	while (it != NULL && (e = nftnl_expr_iter_next(it)) != NULL) {
+		const char *n = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (strcmp(n, "lookup") == 0)
+			fn(arg, nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET));
+		else if (strcmp(n, "objref") == 0 &&
+			 nftnl_expr_is_set(e, NFTNL_EXPR_OBJREF_SET_NAME))
+			fn(arg, nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_SET_NAME));
+		else if (strcmp(n, "dynset") == 0)
+			fn(arg, nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME));
+	}
+	if (it != NULL)
+		nftnl_expr_iter_destroy(it);
+}
+
+static bool has_name(char **v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void ex_used(void *arg, const char *name)
+{
+	struct existing *ex = arg;
+
+	if (name != NULL && !has_name(ex->used, ex->n_used, name))
+		push_name(ex, &ex->used, &ex->n_used, name);
+}
+
+static int ex_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct existing *ex = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), ex->table) == 0)
+		rule_sets(r, ex_used, ex);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
 }
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -577,11 +635,54 @@ int nft_table_state(struct nft_sock *ns, const char *name, bool *ours)
 	return q.found ? 1 : 0;
 }
 
+/* ---- the plan of one apply ---------------------------------------------- */
+
+/*
+ * Why an apply to an existing table takes two transactions.
+ *
+ * The kernel's interval set backends (pipapo for concatenated ranges; rbtree
+ * since its lookups moved to a sorted array, as in the 6.18 kernels) answer
+ * lookups from a copy of their elements that they publish in their commit
+ * callback, and nf_tables_commit() runs those callbacks after it has switched
+ * to the new generation. A set created in the transaction that also installs
+ * the rules using it is therefore empty for those rules between the switch
+ * and its callback: every packet that met the new rules then missed the zone
+ * maps and was dropped as "unknown-zone" (tests/ns/reload_gapless.sh: about
+ * 1 in 12 packets of a flood of new flows during back-to-back reloads,
+ * permitted flows included). Only the order of the sets in the batch (the
+ * zone maps after the pairs' sets) kept a packet from reaching a pair whose
+ * drop set was still empty while its accept set was not. Deleting a map also
+ * deactivates its elements for the new generation within the same
+ * transaction, so a packet still walking the old rules across the switch
+ * misses the old map where the backend looks at generation masks (the hash
+ * map from ct mark to counter).
+ *
+ * So a set of those kinds (interval sets, maps) is never created by the
+ * transaction whose rules start to use it. The staging transaction creates
+ * it, filled, under a name no rule uses -- the compiled name, or that name
+ * with ".1" appended -- next to the chains and objects it needs; nothing
+ * refers to it yet, and when the commit returns the kernel has published it. The switch transaction then replaces every rule at once as
+ * before (chains are kept, their rules replaced), creates the hash sets (which
+ * answer from their elements' generation masks, so they are complete at the
+ * switch), and deletes the sets the old rules used. A refused switch deletes
+ * what the staging created. A new table is built in one transaction: nothing
+ * is enforced before it exists.
+ */
+#define STAGE_TAGS	10
+
+struct plan {
+	char		(*name)[RS_NAME_MAX + 4];	/* kernel name of each set */
+	bool		*staged;	/* created by the staging transaction */
+	size_t		n_staged;
+	unsigned	tag;		/* 0: the compiled names */
+};
+
 /* ---- expressions -------------------------------------------------------- */
 
 struct xb {
 	struct nftnl_rule	*r;
 	const struct ruleset	*rs;
+	const struct plan	*pl;
 	bool			oom;
 };
 
@@ -708,7 +809,7 @@ static void x_lookup(struct xb *x, const struct rs_expr *ex, bool vmap)
 	if (e == NULL)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, s->name);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, x->pl->name[ex->set]);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)ex->set + 1);
 	if (vmap)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
@@ -855,7 +956,7 @@ static void build_expr(struct xb *x, const struct rs_expr *ex)
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG32_00);
 			nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME,
-					   x->rs->sets[ex->set].name);
+					   x->pl->name[ex->set]);
 			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID,
 					   (uint32_t)ex->set + 1);
 		}
@@ -1084,6 +1185,20 @@ static void fault_pause(unsigned attempt)
 		poll(NULL, 0, atoi(f + 6));
 }
 
+/*
+ * fault_staged - fault injection for the test of a daemon killed between
+ * the two transactions of an apply: with ZONEGATED_FAULT=kill:staged, the
+ * process kills itself (SIGKILL, as kill -9) as soon as the staging
+ * transaction is committed. Nothing else reads that variable.
+ */
+static void fault_staged(void)
+{
+	const char *f = getenv("ZONEGATED_FAULT");
+
+	if (f != NULL && strcmp(f, "kill:staged") == 0)
+		raise(SIGKILL);
+}
+
 static uint32_t key_type(const struct rs_set *s)
 {
 	static const uint32_t dt[] = {
@@ -1102,7 +1217,8 @@ static uint32_t key_type(const struct rs_set *s)
 }
 
 static void add_set(struct batch *bt, struct nft_sock *ns,
-		    const struct ruleset *rs, size_t idx, const char *file)
+		    const struct ruleset *rs, const struct plan *pl, size_t idx,
+		    const char *file)
 {
 	const struct rs_set *s = &rs->sets[idx];
 	struct nftnl_set *ns_ = nftnl_set_alloc();
@@ -1118,7 +1234,7 @@ static void add_set(struct batch *bt, struct nft_sock *ns,
 		return;
 	}
 	nftnl_set_set_str(ns_, NFTNL_SET_TABLE, rs->table);
-	nftnl_set_set_str(ns_, NFTNL_SET_NAME, s->name);
+	nftnl_set_set_str(ns_, NFTNL_SET_NAME, pl->name[idx]);
 	nftnl_set_set_u32(ns_, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(ns_, NFTNL_SET_ID, (uint32_t)idx + 1);
 	nftnl_set_set_u32(ns_, NFTNL_SET_KEY_LEN, s->key_len + fault_key_len(s));
@@ -1142,7 +1258,9 @@ static void add_set(struct batch *bt, struct nft_sock *ns,
 	nftnl_set_set_u32(ns_, NFTNL_SET_FLAGS, flags);
 	put_comment(ns_, 0, NFTNL_UDATA_SET_COMMENT, s->comment, set_set_data,
 		    NFTNL_SET_USERDATA);
-	nlh = batch_msg(bt, ns, NFT_MSG_NEWSET, NLM_F_CREATE, "set %s (%s:%d)",
+	/* a staged name must be new: never add to a set that is there */
+	nlh = batch_msg(bt, ns, NFT_MSG_NEWSET, NLM_F_CREATE |
+			(pl->staged[idx] ? NLM_F_EXCL : 0), "set %s (%s:%d)",
 			s->name, file, rs->set_line[idx] ? rs->set_line[idx] : 1);
 	if (nlh == NULL)
 		goto out;
@@ -1198,14 +1316,14 @@ out:
 }
 
 static void add_rules(struct batch *bt, struct nft_sock *ns,
-		      const struct ruleset *rs, const struct rs_chain *c,
-		      const char *file)
+		      const struct ruleset *rs, const struct plan *pl,
+		      const struct rs_chain *c, const char *file)
 {
 	size_t r, i;
 
 	for (r = 0; r < c->n_rules && !bt->oom; r++) {
 		const struct rs_rule *rule = &c->rules[r];
-		struct xb x = { .rs = rs };
+		struct xb x = { .rs = rs, .pl = pl };
 		struct nlmsghdr *nlh;
 
 		x.r = nftnl_rule_alloc();
@@ -1240,16 +1358,6 @@ static void add_rules(struct batch *bt, struct nft_sock *ns,
 	}
 }
 
-static bool in_names(char **v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return true;
-	return false;
-}
-
 static bool rs_has_chain(const struct ruleset *rs, const char *name)
 {
 	size_t i;
@@ -1270,16 +1378,159 @@ static bool rs_has_obj(const struct ruleset *rs, const char *name)
 	return false;
 }
 
+/* ---- planning ------------------------------------------------------------ */
+
+/* stage_kind - the sets the switch must find complete: see "the plan". */
+static bool stage_kind(const struct rs_set *s)
+{
+	return s->interval || s->map || s->objmap;
+}
+
+static void stage_name(char *buf, size_t len, const char *name, unsigned tag)
+{
+	if (tag == 0)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s.%u", name, tag);
+}
+
+static void plan_free(struct plan *pl)
+{
+	free(pl->name);
+	free(pl->staged);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* plan_make - the kernel name of every set of rs. With staging, the sets of
+ * stage_kind() get the first tag none of whose names a rule uses: the
+ * switch deletes the sets of the old rules and the staging any set no rule
+ * uses, so tags 0 and 1 alternate. Returns 0 or an errno. */
+static int plan_make(const struct ruleset *rs, const struct existing *ex,
+		     bool staging, struct plan *pl)
+{
+	size_t n = rs->n_sets ? rs->n_sets : 1, i;
+	unsigned t = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->name = calloc(n, sizeof(*pl->name));
+	pl->staged = calloc(n, sizeof(*pl->staged));
+	if (pl->name == NULL || pl->staged == NULL) {
+		plan_free(pl);
+		return ENOMEM;
+	}
+	for (; staging && t < STAGE_TAGS; t++) {
+		bool clash = false;
+
+		for (i = 0; i < rs->n_sets && !clash; i++) {
+			if (!stage_kind(&rs->sets[i]))
+				continue;
+			stage_name(pl->name[i], sizeof(pl->name[i]),
+				   rs->sets[i].name, t);
+			clash = has_name(ex->used, ex->n_used, pl->name[i]);
+		}
+		if (!clash)
+			break;
+	}
+	if (t == STAGE_TAGS) {
+		plan_free(pl);
+		return EEXIST;
+	}
+	pl->tag = t;
+	for (i = 0; i < rs->n_sets; i++) {
+		pl->staged[i] = staging && stage_kind(&rs->sets[i]);
+		pl->n_staged += pl->staged[i];
+		stage_name(pl->name[i], sizeof(pl->name[i]), rs->sets[i].name,
+			   pl->staged[i] ? t : 0);
+	}
+	return 0;
+}
+
+static bool plan_staged(const struct plan *pl, const struct ruleset *rs,
+			const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_sets; i++)
+		if (pl->staged[i] && strcmp(pl->name[i], name) == 0)
+			return true;
+	return false;
+}
+
+static uint32_t obj_type(const struct rs_obj *o)
+{
+	return o->kind == RO_COUNTER ? NFT_OBJECT_COUNTER : NFT_OBJECT_LIMIT;
+}
+
+/* ---- the transactions ---------------------------------------------------- */
+
 /*
- * build - the whole transaction. Order matters to the kernel: rules go first
- * (they hold references to sets, chains and objects), then sets (whose verdict
- * elements reference chains), then chains and objects; the new table is then
- * built bottom-up: objects, chains, sets with their elements, rules. Base
- * chains that exist stay registered; only their rules change.
+ * stage - the first transaction of an apply to an existing table: the sets
+ * of stage_kind(), filled, under their staged names, and what their elements
+ * refer to (chains and counters the table does not have yet). No rule refers
+ * to any of it, so packets see no difference. Sets that no rule uses go
+ * first (left by an apply killed before its switch: not in force).
+ */
+static void stage(struct batch *bt, struct nft_sock *ns, const struct ruleset *rs,
+		  const struct existing *ex, const struct plan *pl,
+		  uint32_t table_flags, const char *file)
+{
+	size_t i;
+
+	add_table(bt, ns, rs->table, table_flags, NULL);
+	/* sets no rule uses: staged by an apply that never switched */
+	for (i = 0; i < ex->n_sets; i++)
+		if (!has_name(ex->used, ex->n_used, ex->sets[i]))
+			del_named(bt, ns, NFT_MSG_DELSET, rs->table, ex->sets[i], 0);
+	for (i = 0; i < rs->n_objs; i++)
+		if (!has_name(ex->objs, ex->n_objs, rs->objs[i].name))
+			add_obj(bt, ns, rs, &rs->objs[i]);
+	for (i = 0; i < rs->n_chains; i++)
+		if (rs->chains[i].hook == RH_NONE &&
+		    !has_name(ex->chains, ex->n_chains, rs->chains[i].name))
+			add_chain(bt, ns, rs, &rs->chains[i]);
+	for (i = 0; i < rs->n_sets && !bt->oom; i++)
+		if (pl->staged[i])
+			add_set(bt, ns, rs, pl, i, file);
+}
+
+/*
+ * unstage - after a refused switch, removes what stage() created (ex: what
+ * the table held before it): the staged sets first (their elements refer to
+ * the chains), then the chains and objects only they would have used.
+ */
+static void unstage(struct batch *bt, struct nft_sock *ns,
+		    const struct ruleset *rs, const struct existing *ex,
+		    const struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_sets; i++)
+		if (pl->staged[i])
+			del_named(bt, ns, NFT_MSG_DELSET, rs->table, pl->name[i], 0);
+	for (i = 0; i < rs->n_chains; i++)
+		if (rs->chains[i].hook == RH_NONE &&
+		    !has_name(ex->chains, ex->n_chains, rs->chains[i].name))
+			del_named(bt, ns, NFT_MSG_DELCHAIN, rs->table,
+				  rs->chains[i].name, 0);
+	for (i = 0; i < rs->n_objs; i++)
+		if (!has_name(ex->objs, ex->n_objs, rs->objs[i].name))
+			del_named(bt, ns, NFT_MSG_DELOBJ, rs->table,
+				  rs->objs[i].name, obj_type(&rs->objs[i]));
+}
+
+/*
+ * build - the switch: the transaction that puts the compiled ruleset in
+ * force (for a new table, the only one). Order matters to the kernel: rules
+ * go first (they hold references to sets, chains and objects), then the sets
+ * the old rules used (whose verdict elements reference chains), then chains
+ * and objects the new ruleset does not have; the rest is built bottom-up:
+ * objects, chains, the sets not staged with their elements, rules. Chains
+ * that exist are kept (staged maps may point at them) and only their rules
+ * change; base chains that exist stay registered.
  */
 static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *rs,
-		  const struct existing *ex, uint32_t table_flags, const char *file,
-		  const char *stamp)
+		  const struct existing *ex, const struct plan *pl,
+		  uint32_t table_flags, const char *file, const char *stamp)
 {
 	size_t i;
 
@@ -1287,9 +1538,11 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 	if (ex->n_chains + ex->n_base + ex->n_sets + ex->n_objs > 0)
 		flush_rules(bt, ns, rs->table);
 	for (i = 0; i < ex->n_sets; i++)
-		del_named(bt, ns, NFT_MSG_DELSET, rs->table, ex->sets[i], 0);
+		if (!plan_staged(pl, rs, ex->sets[i]))
+			del_named(bt, ns, NFT_MSG_DELSET, rs->table, ex->sets[i], 0);
 	for (i = 0; i < ex->n_chains; i++)
-		del_named(bt, ns, NFT_MSG_DELCHAIN, rs->table, ex->chains[i], 0);
+		if (!rs_has_chain(rs, ex->chains[i]))
+			del_named(bt, ns, NFT_MSG_DELCHAIN, rs->table, ex->chains[i], 0);
 	for (i = 0; i < ex->n_base; i++)
 		if (!rs_has_chain(rs, ex->base[i]))
 			del_named(bt, ns, NFT_MSG_DELCHAIN, rs->table, ex->base[i], 0);
@@ -1299,7 +1552,7 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 				  ex->obj_type[i]);
 	/* counters that exist keep their counts across reloads */
 	for (i = 0; i < rs->n_objs; i++)
-		if (!in_names(ex->objs, ex->n_objs, rs->objs[i].name))
+		if (!has_name(ex->objs, ex->n_objs, rs->objs[i].name))
 			add_obj(bt, ns, rs, &rs->objs[i]);
 	/* the stamp: what this transaction compiled from which configuration.
 	 * It is an object of its own because the kernel does not update a
@@ -1308,7 +1561,7 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 	if (stamp != NULL) {
 		struct rs_obj so = { .kind = RO_COUNTER };
 
-		if (in_names(ex->objs, ex->n_objs, STAMP_OBJ))
+		if (has_name(ex->objs, ex->n_objs, STAMP_OBJ))
 			del_named(bt, ns, NFT_MSG_DELOBJ, rs->table, STAMP_OBJ,
 				  NFT_OBJECT_COUNTER);
 		snprintf(so.name, sizeof(so.name), "%s", STAMP_OBJ);
@@ -1318,9 +1571,10 @@ static void build(struct batch *bt, struct nft_sock *ns, const struct ruleset *r
 	for (i = 0; i < rs->n_chains; i++)
 		add_chain(bt, ns, rs, &rs->chains[i]);
 	for (i = 0; i < rs->n_sets && !bt->oom; i++)
-		add_set(bt, ns, rs, i, file);
+		if (!pl->staged[i])
+			add_set(bt, ns, rs, pl, i, file);
 	for (i = 0; i < rs->n_chains && !bt->oom; i++)
-		add_rules(bt, ns, rs, &rs->chains[i], file);
+		add_rules(bt, ns, rs, pl, &rs->chains[i], file);
 }
 
 static const char *describe(const struct batch *bt, uint32_t seq)
@@ -1355,8 +1609,74 @@ static int read_existing(struct nft_sock *ns, const char *table,
 		rc = dump(ns, NFT_MSG_GETSET, set_cb, ex);
 	if (rc == 0)
 		rc = dump(ns, NFT_MSG_GETOBJ, obj_cb, ex);
+	if (rc == 0)
+		rc = dump(ns, NFT_MSG_GETRULE, ex_rule_cb, ex);
 	if (rc == 0 && ex->oom)
 		rc = ENOMEM;
+	return rc;
+}
+
+/* read_state - the generation, then what our table holds (in this order:
+ * a commit by anyone after the first makes the kernel refuse our batch).
+ * Returns 0 or an errno; on error ex needs no freeing. */
+static int read_state(struct nft_sock *ns, const char *table, uint32_t *genid,
+		      struct existing *ex)
+{
+	int rc = get_genid(ns, genid);
+
+	memset(ex, 0, sizeof(*ex));
+	if (rc == 0)
+		rc = read_existing(ns, table, ex);
+	if (rc != 0)
+		existing_free(ex);
+	return rc;
+}
+
+enum phase { PH_STAGE, PH_SWITCH, PH_UNSTAGE };
+
+/*
+ * transact - builds one transaction and commits it, carrying genid. Returns
+ * 0 or an errno (ERESTART: the generation moved, nothing was done); for other
+ * errors err names the refused object. *table_refused is set when the kernel
+ * refused the table itself (the first message).
+ */
+static int transact(struct nft_sock *ns, enum phase ph, const struct ruleset *rs,
+		    const struct existing *ex, const struct plan *pl,
+		    uint32_t flags, const char *stamp, uint32_t genid,
+		    size_t *msgs, bool *table_refused, char *err, size_t errlen)
+{
+	struct batch bt = { 0 };
+	uint32_t err_seq = 0;
+	int rc;
+
+	*table_refused = false;
+	bt.b = nftnl_batch_alloc(BATCH_PAGE, BATCH_OVERRUN);
+	if (bt.b == NULL) {
+		seterr(err, errlen, "out of memory");
+		return ENOMEM;
+	}
+	batch_begin(&bt, ns, genid);
+	if (ph == PH_STAGE)
+		stage(&bt, ns, rs, ex, pl, flags, rs->source);
+	else if (ph == PH_SWITCH)
+		build(&bt, ns, rs, ex, pl, flags, rs->source, stamp);
+	else
+		unstage(&bt, ns, rs, ex, pl);
+	batch_end(&bt, ns);
+	if (bt.oom) {
+		nftnl_batch_free(bt.b);
+		free(bt.d);
+		seterr(err, errlen, "out of memory building the transaction");
+		return ENOMEM;
+	}
+	rc = send_batch(ns, &bt, &err_seq);
+	*msgs += bt.n;
+	*table_refused = rc != 0 && bt.n > 0 && err_seq == bt.d[0].seq;
+	if (rc != 0 && rc != ERESTART)
+		seterr(err, errlen, "the kernel refused %s: %s",
+		       describe(&bt, err_seq), strerror(rc));
+	nftnl_batch_free(bt.b);
+	free(bt.d);
 	return rc;
 }
 
@@ -1364,7 +1684,6 @@ int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
 	      const char *stamp, struct nft_status *st, char *err,
 	      size_t errlen)
 {
-	const char *file = rs->source;
 	unsigned attempt;
 	bool ours;
 	int state, rc = 0;
@@ -1382,51 +1701,74 @@ int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
 		return -1;
 	}
 	for (attempt = 0; attempt < NFT_APPLY_RETRIES; attempt++) {
-		struct batch bt = { 0 };
-		struct existing ex;
-		uint32_t genid = 0, err_seq = 0, flags = 0;
+		struct existing before, ex;
+		struct plan pl;
+		uint32_t genid = 0, flags = 0;
+		bool staging, table_refused = false, staged = false;
+		size_t msgs = 0;
 
 		if (want_owner && !ns->no_persist)
 			flags = NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST;
-		rc = get_genid(ns, &genid);
-		if (rc == 0)
-			rc = read_existing(ns, rs->table, &ex);
-		fault_pause(attempt);
+		state = nft_table_state(ns, rs->table, &ours);
+		if (state == 1 && !ours) {
+			seterr(err, errlen, "table inet %s was replaced by one "
+			       "zonegate did not create", rs->table);
+			return -1;
+		}
+		rc = state < 0 ? errno : read_state(ns, rs->table, &genid, &before);
 		if (rc != 0) {
 			seterr(err, errlen, "cannot read the ruleset: %s",
 			       strerror(rc));
 			return -1;
 		}
-		bt.b = nftnl_batch_alloc(BATCH_PAGE, BATCH_OVERRUN);
-		if (bt.b == NULL) {
+		staging = state == 1;
+		rc = plan_make(rs, &before, staging, &pl);
+		if (rc != 0) {
+			existing_free(&before);
+			if (rc == EEXIST)
+				seterr(err, errlen, "table inet %s holds the sets "
+				       "of %d unfinished applies; delete the table",
+				       rs->table, STAGE_TAGS);
+			else
+				seterr(err, errlen, "out of memory");
+			return -1;
+		}
+		ex = before;
+		if (staging && pl.n_staged > 0) {
+			rc = transact(ns, PH_STAGE, rs, &before, &pl, flags, NULL,
+				      genid, &msgs, &table_refused, err, errlen);
+			staged = rc == 0;
+			if (staged)
+				fault_staged();
+			/* what the switch starts from: the old table and the
+			 * staged sets, in a generation read after our commit */
+			if (staged)
+				rc = read_state(ns, rs->table, &genid, &ex);
+			if (staged && rc != 0)
+				seterr(err, errlen, "cannot read the ruleset: %s",
+				       strerror(rc));
+		}
+		if (rc == 0) {
+			fault_pause(attempt);
+			rc = transact(ns, PH_SWITCH, rs, &ex, &pl, flags, stamp,
+				      genid, &msgs, &table_refused, err, errlen);
+		}
+		if (staged)	/* ex was read again */
 			existing_free(&ex);
-			seterr(err, errlen, "out of memory");
-			return -1;
+		if (staged && rc != 0 && rc != ERESTART) {
+			/* the old ruleset stays: take the staged sets away */
+			char e2[NFT_ERR_MAX];
+			uint32_t g = 0;
+			bool tr;
+
+			if (get_genid(ns, &g) == 0)
+				transact(ns, PH_UNSTAGE, rs, &before, &pl, 0, NULL,
+					 g, &msgs, &tr, e2, sizeof(e2));
 		}
-		batch_begin(&bt, ns, genid);
-		build(&bt, ns, rs, &ex, flags, file, stamp);
-		batch_end(&bt, ns);
-		existing_free(&ex);
-		if (bt.oom) {
-			nftnl_batch_free(bt.b);
-			free(bt.d);
-			seterr(err, errlen, "out of memory building the transaction");
-			return -1;
-		}
-		rc = send_batch(ns, &bt, &err_seq);
+		existing_free(&before);
+		plan_free(&pl);
 		if (st)
-			st->messages = bt.n;
-		if (rc == EOPNOTSUPP && flags != 0 && err_seq == bt.d[0].seq) {
-			/* no persist flag: an owner table would vanish with
-			 * us, which would open the gateway; use no flags */
-			ns->no_persist = true;
-			attempt--;
-		} else if (rc != 0 && rc != ERESTART) {
-			seterr(err, errlen, "the kernel refused %s: %s",
-			       describe(&bt, err_seq), strerror(rc));
-		}
-		nftnl_batch_free(bt.b);
-		free(bt.d);
+			st->messages = msgs;
 		if (rc == 0) {
 			if (st) {
 				st->retries = attempt;
@@ -1436,9 +1778,14 @@ int nft_apply(struct nft_sock *ns, const struct ruleset *rs, bool want_owner,
 			}
 			return 0;
 		}
-		if (rc != ERESTART && rc != EOPNOTSUPP)
-			return -1;
-		if (rc == EOPNOTSUPP && !ns->no_persist)
+		if (rc == EOPNOTSUPP && flags != 0 && table_refused) {
+			/* no persist flag: an owner table would vanish with
+			 * us, which would open the gateway; use no flags */
+			ns->no_persist = true;
+			attempt--;
+			continue;
+		}
+		if (rc != ERESTART)
 			return -1;
 	}
 	seterr(err, errlen, "the ruleset kept changing under us (%u attempts); "
@@ -1566,10 +1913,55 @@ int nft_count_rules(struct nft_sock *ns, const char *name, size_t *n)
 struct digest_q {
 	const char		*table;
 	struct nft_digest	*dg;
-	char			**sets;
+	char			**sets;		/* referenced by a rule */
 	size_t			n_sets;
+	char			**used;		/* set names the rules use */
+	size_t			n_used;
 	bool			oom;
 };
+
+static void dg_push(struct digest_q *q, char ***v, size_t *n, const char *name)
+{
+	char **nv;
+
+	if (name == NULL || has_name(*v, *n, name))
+		return;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL || (nv[*n] = strdup(name)) == NULL) {
+		if (nv)
+			*v = nv;
+		q->oom = true;
+		return;
+	}
+	*v = nv;
+	(*n)++;
+}
+
+static void dg_used(void *arg, const char *name)
+{
+	struct digest_q *q = arg;
+
+	dg_push(q, &q->used, &q->n_used, name);
+}
+
+/* dg_rule_cb - counts our rules and notes the sets they look up: a set no
+ * rule uses (one staged by an apply that was killed before its switch)
+ * enforces nothing and is not part of the table's shape. */
+static int dg_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct digest_q *q = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), q->table) == 0) {
+		q->dg->rules++;
+		rule_sets(r, dg_used, q);
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
 
 static int dg_chain_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -1599,17 +1991,12 @@ static int dg_set_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_set_nlmsg_parse(nlh, st) == 0 &&
 	    strcmp(nftnl_set_get_str(st, NFTNL_SET_TABLE), q->table) == 0 &&
 	    !(nftnl_set_get_u32(st, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)) {
-		char **nv = realloc(q->sets, (q->n_sets + 1) * sizeof(*nv));
+		const char *name = nftnl_set_get_str(st, NFTNL_SET_NAME);
 
-		if (nv == NULL || (nv[q->n_sets] = strdup(
-		    nftnl_set_get_str(st, NFTNL_SET_NAME))) == NULL) {
-			if (nv)
-				q->sets = nv;
-			q->oom = true;
-		} else {
-			q->sets = nv;
-			q->n_sets++;
-		}
+		if (has_name(q->used, q->n_used, name))
+			dg_push(q, &q->sets, &q->n_sets, name);
+		else
+			q->dg->unused_sets++;
 	}
 	nftnl_set_free(st);
 	return MNL_CB_OK;
@@ -1657,12 +2044,15 @@ int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg
 				    NLM_F_DUMP, ++ns->seq);
 	rc = request(ns, nlh, dg_chain_cb, &q);
 	if (rc == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
+					    NLM_F_DUMP, ++ns->seq);
+		rc = request(ns, nlh, dg_rule_cb, &q);
+	}
+	if (rc == 0) {
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
 					    NLM_F_DUMP, ++ns->seq);
 		rc = request(ns, nlh, dg_set_cb, &q);
 	}
-	if (rc == 0)
-		rc = nft_count_rules(ns, name, &dg->rules) < 0 ? errno : 0;
 	dg->sets = q.n_sets;
 	for (i = 0; i < q.n_sets && rc == 0; i++) {
 		struct nftnl_set *s = nftnl_set_alloc();
@@ -1680,6 +2070,7 @@ int nft_read_digest(struct nft_sock *ns, const char *name, struct nft_digest *dg
 		rc = request(ns, nlh, dg_elem_cb, &q);
 	}
 	free_names(q.sets, q.n_sets);
+	free_names(q.used, q.n_used);
 	if (rc == 0 && q.oom)
 		rc = ENOMEM;
 	if (rc != 0) {

@@ -1,11 +1,14 @@
 /* nft.h - the one module that speaks nf_tables netlink (libnftnl + libmnl).
  *
- * A compiled ruleset is committed as one transaction: the table is kept (and
- * so are its base chains, whose hooks must stay registered for the swap to
- * be leak-free), everything else of ours is deleted and re-created, and the
+ * A compiled ruleset is put in force by one transaction: the table is kept
+ * (and so are its chains, whose rules are replaced; base chains must stay
+ * registered for the swap to be leak-free), the sets are replaced, and the
  * batch carries the generation id we read, so a commit by someone else in
- * between makes the kernel refuse it (ERESTART) and we retry. Nothing here
- * ever touches a table other than ours.
+ * between makes the kernel refuse it (ERESTART) and we retry. The interval
+ * sets and maps it uses are created and filled by a transaction before it,
+ * under names of their own ("zsrc4" or "zsrc4.1", alternately), because the
+ * kernel publishes such sets only after the switch of the transaction that
+ * fills them. Nothing here ever touches a table other than ours.
  */
 #ifndef ZG_NFT_H
 #define ZG_NFT_H
@@ -36,7 +39,9 @@ struct nft_sock *nft_open(char *err, size_t errlen);
  * the kernel would destroy the table, so that combination is never used. */
 void nft_close(struct nft_sock *ns);
 
-/* nft_apply - replaces our table with rs in one transaction. want_owner:
+/* nft_apply - puts rs in force in our table in one transaction; a table
+ * that exists is first given the interval sets and maps rs needs, complete,
+ * in a transaction of their own (see "the plan" in nft.c). want_owner:
  * try the owner and persist flags (falls back to none when the kernel lacks
  * persist). Returns 0, or -1 with a message in err naming the object and the
  * config line the kernel refused. The old ruleset stays in force on error.
@@ -81,9 +86,10 @@ struct nft_digest {
 	bool	ours;
 	size_t	chains;
 	size_t	base_not_drop;	/* base chains whose policy is not drop */
-	size_t	sets;
+	size_t	sets;		/* sets a rule uses */
 	size_t	rules;
-	size_t	elems;
+	size_t	elems;		/* ... and their elements */
+	size_t	unused_sets;	/* left by an apply killed mid-way: ignored */
 };
 
 /* What a compiled ruleset must look like in the kernel. */

@@ -541,6 +541,9 @@ static int cmd_verify(int argc, char **argv)
 		       "chain(s) not dropping by default%s\n", dg.rules, dg.sets,
 		       dg.elems, dg.chains, dg.base_not_drop,
 		       dg.ours ? "" : ", not created by zonegate");
+		if (dg.unused_sets > 0)
+			printf("kernel: %zu set(s) no rule uses, staged by an "
+			       "unfinished reload: ignored\n", dg.unused_sets);
 		if (nft_table_stamp(ns, m->set.table, stamp, sizeof(stamp)) == 0)
 			printf("stamp: %s\n", stamp);
 		else

@@ -48,12 +48,16 @@ enf_table() {
 }
 
 # enf_table_canon [TABLE]: enf_table with the ownership marks removed (the
-# "flags" line, the "# progname" comment) and the table's objects (chains,
-# sets, maps, counters, ...) sorted by their text, the order inside each one
-# kept: two listings compare equal when they hold the same ruleset, whatever
-# order the objects were created in.
+# "flags" line, the "# progname" comment), the staging tag of set names
+# removed ("zsrc4.1" is "zsrc4": every other apply stages its interval sets
+# and maps under such names, see daemon/nft.c) and the table's objects
+# (chains, sets, maps, counters, ...) sorted by their text, the order inside
+# each one kept: two listings compare equal when they hold the same ruleset,
+# whatever order the objects were created in and whatever apply made them.
 enf_table_canon() {
-	enf_table "$@" | sed -e 's/ # progname .*$//' -e '/^\tflags/d' | "$ZG_PY" -c '
+	enf_table "$@" | sed -E -e 's/ # progname .*$//' -e '/^\tflags/d' \
+		-e 's/^(\t(set|map) [A-Za-z0-9_-]+)\.[0-9]+ \{/\1 {/' \
+		-e 's/@([A-Za-z0-9_-]+)\.[0-9]+/@\1/g' | "$ZG_PY" -c '
 import sys
 head, blocks, cur = [], [], None
 for line in sys.stdin.read().splitlines():
@@ -263,6 +267,154 @@ enf_flood_stop() {
 	rm -f "$ENF_FLOOD_KEY.pid"
 	ENF_FLOOD_PID=
 	cat "$ENF_FLOOD_KEY.out" 2>/dev/null || echo 0
+}
+
+# enf_hping_start KEY NS MAXSEC HPING3-ARGS...: hping3 in NS in the
+# background, stopped after MAXSEC seconds at the latest (bound its count
+# with -c and its rate with -i as well); enf_hping_stop KEY stops it as ^C
+# would and prints the number of packets it sent.  Several may run at once
+# (one KEY each).
+enf_hping_start() {
+	local key=$1 ns=$2 max=$3
+	shift 3
+	rm -f "$ZG_TMP/hping-$key.out"
+	timeout -s INT -k 2 "$max" ip netns exec "$ns" hping3 "$@" \
+		</dev/null >"$ZG_TMP/hping-$key.out" 2>&1 &
+	echo "$!" >"$ZG_TMP/hping-$key.pid"
+}
+enf_hping_running() {
+	local pid
+	pid=$(cat "$ZG_TMP/hping-$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+}
+enf_hping_stop() {
+	local f=$ZG_TMP/hping-$1 pid i
+	pid=$(cat "$f.pid" 2>/dev/null) || { zg_err "enf_hping_stop: no hping3 $1"; echo 0; return 2; }
+	# timeout(1) hands the SIGINT on to hping3, which prints its figures
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	zg_kill_pid "$pid"
+	rm -f "$f.pid"
+	awk '/packets transmitted/ { print $1; n = 1 } END { if (!n) print 0 }' "$f.out"
+}
+
+# enf_keeper_start SRVNS CLINS SRC DST PORT MAXSEC: one long-lived TCP
+# connection from SRC (in CLINS) to DST:PORT, served by an echo server in
+# SRVNS bound to DST (do not use listen_start on that port there).  The
+# client sends "ping N" every 0.25 s and appends "ok N MS" (echo within
+# 2 s) or "fail N WHY" to its log; a failure ends it.  Opened before a test
+# disturbs the gateway, it shows whether an established connection lives
+# through.  enf_keeper_count ok|fail: the lines so far; enf_keeper_stop ends
+# both sides.  Bounded by MAXSEC.
+enf_keeper_start() {
+	local sns=$1 cns=$2 src=$3 dst=$4 port=$5 max=$6 k=$ZG_TMP/keeper
+	rm -f "$k".*
+	timeout -k 1 $((max + 5)) ip netns exec "$sns" "$ZG_PY" -c '
+import os, socket, sys, threading
+addr, port, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(4)
+open(ready, "w").close()
+def serve(c):
+    f = c.makefile("rb")
+    for line in f:
+        c.sendall(line)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$dst" "$port" "$k.srv.ready" </dev/null >"$k.srv.err" 2>&1 &
+	echo "$!" >"$k.srv.pid"
+	zg_wait_file "$k.srv.ready" "$!" 3 || {
+		zg_err "keeper server did not start: $(cat "$k.srv.err")"; return 2; }
+	timeout -k 1 $((max + 3)) ip netns exec "$cns" "$ZG_PY" -c '
+import os, socket, sys, time
+src, dst, port, log, ready, stop, maxsec = sys.argv[1:8]
+def out(line):
+    with open(log, "a") as f:
+        f.write(line + "\n")
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET)
+s.bind((src, 0))
+s.settimeout(3)
+s.connect((dst, int(port)))
+s.settimeout(2)
+f = s.makefile("rb")
+open(ready, "w").close()
+end = time.monotonic() + float(maxsec)
+n = 0
+while time.monotonic() < end and not os.path.exists(stop):
+    n += 1
+    t0 = time.monotonic()
+    try:
+        s.sendall(b"ping %d\n" % n)
+        line = f.readline()
+        if line != b"ping %d\n" % n:
+            out("fail %d bad-echo" % n)
+            break
+        out("ok %d %d" % (n, (time.monotonic() - t0) * 1000))
+    except OSError as e:
+        out("fail %d %s" % (n, type(e).__name__))
+        break
+    time.sleep(0.25)
+' "$src" "$dst" "$port" "$k.log" "$k.cli.ready" "$k.stop" "$max" \
+		</dev/null >"$k.cli.err" 2>&1 &
+	echo "$!" >"$k.cli.pid"
+	zg_wait_file "$k.cli.ready" "$!" 5 || {
+		zg_err "keeper client did not connect: $(cat "$k.cli.err")"; return 2; }
+}
+enf_keeper_count() {
+	local n
+	n=$(grep -c "^$1 " "$ZG_TMP/keeper.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+enf_keeper_stop() {
+	local k=$ZG_TMP/keeper f
+	touch "$k.stop"
+	sleep 0.5
+	for f in "$k.cli.pid" "$k.srv.pid"; do
+		[ -f "$f" ] && zg_kill_pid "$(cat "$f")"
+		rm -f "$f"
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- counters
+
+# enf_counter NAME [TABLE]: the packets of the named counter of table inet
+# TABLE (default zonegate) in the gateway.
+enf_counter() {
+	gw_nft list counter inet "${2:-zonegate}" "$1" 2>/dev/null |
+		awk '$1 == "packets" { print $2; n = 1 } END { if (!n) print 0 }'
+}
+
+# enf_conntrack_count: the number of conntrack entries in the gateway.
+enf_conntrack_count() {
+	nsx "$NS_GW" cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0
+}
+
+# ---------------------------------------------------------------- daemon
+
+# enf_reloads N MAXSEC TARGET CONF...: N reloads of the running daemon, as
+# quickly as it applies them: each copies the next CONF (round robin) over
+# TARGET, sends SIGHUP and waits for the log line that ends the reload
+# (tests/ns/reloads.py; the next signal is sent only then, so none is lost
+# to another).  Prints reloads.py's summary ("reloads N applied A failed F
+# seconds S rate R gen_first G gen_last G gen_monotonic yes|no", then
+# "conf I applied K" lines); 0 if all N were applied.
+enf_reloads() {
+	local n=$1 max=$2 target=$3
+	shift 3
+	daemon_alive || { zg_err "enf_reloads: daemon not running"; return 2; }
+	"$ZG_PY" "$ZG_NSDIR/reloads.py" "$DAEMON_PID" "$DAEMON_LOG" "$target" \
+		"$n" "$max" "$@"
+}
+
+# enf_field TEXT KEY: the word after KEY in TEXT ("reloads 5 applied 5 ...").
+enf_field() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"
 }
 
 # ---------------------------------------------------------------- daemon
