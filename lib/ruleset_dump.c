@@ -4,6 +4,7 @@
  * so it follows `nft list table` closely enough to compare by eye.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,16 @@ static void print_verdict(FILE *out, const struct ruleset *rs,
 	}
 }
 
+static bool ifname_any(const uint8_t *lo, const uint8_t *hi)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++)
+		if (lo[i] != 0 || hi[i] != 0xff)
+			return false;
+	return true;
+}
+
 static void print_elem(FILE *out, const struct ruleset *rs,
 		       const struct rs_set *s, const struct rs_elem *e,
 		       const uint8_t *next_key)
@@ -102,6 +113,13 @@ static void print_elem(FILE *out, const struct ruleset *rs,
 
 		if (i)
 			fprintf(out, " . ");
+		/* every interface name, as nft(8) writes the wildcard */
+		if (s->fields[i] == RF_IIFNAME && s->interval && s->n_fields > 1 &&
+		    ifname_any(e->key + off, e->key_end + off)) {
+			fprintf(out, "\"*\"");
+			off += ruleset_field_len(s->fields[i]);
+			continue;
+		}
 		print_field(out, s->fields[i], e->key + off);
 		if (s->interval && s->n_fields > 1 &&
 		    memcmp(e->key + off, e->key_end + off, raw) != 0) {
@@ -256,6 +274,10 @@ static void print_expr(FILE *out, const struct ruleset *rs,
 		break;
 	case RX_COUNTER_MAP:
 		fprintf(out, "counter name ct mark map @%s", rs->sets[x->set].name);
+		break;
+	case RX_CTMARK_OURS:
+		fprintf(out, "ct mark and 0x%08x == 0x%08x", RS_CTMARK_TAG_MASK,
+			RS_CTMARK_TAG);
 		break;
 	}
 }
