@@ -10,8 +10,9 @@
  * Layout (see zonegated(8)):
  *   forward (base, policy drop): established packets of flows zonegate
  *     marked whose ip saddr . iifname is not in est_src4/est_src6 (the
- *     interfaces of the source address's zone): goto est_spoof (log spoof,
- *     count spoof_established, drop); ct established accept; ct related goto
+ *     interfaces of the source address's zone) nor ip saddr in est_any4/
+ *     est_any6 (zones without interfaces, no zone): goto est_spoof (log
+ *     spoof, count spoof_established, drop); ct established accept; ct related goto
  *     related; ct invalid drop; source address -> zone by the interval maps
  *     zsrc4/zsrc6 (goto src_Z); no zone: log unknown-zone, drop
  *   related: an ICMP error goes by the destination of the packet it quotes

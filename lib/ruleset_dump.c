@@ -4,7 +4,6 @@
  * so it follows `nft list table` closely enough to compare by eye.
  */
 #include <arpa/inet.h>
-#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,16 +91,6 @@ static void print_verdict(FILE *out, const struct ruleset *rs,
 	}
 }
 
-static bool ifname_any(const uint8_t *lo, const uint8_t *hi)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++)
-		if (lo[i] != 0 || hi[i] != 0xff)
-			return false;
-	return true;
-}
-
 static void print_elem(FILE *out, const struct ruleset *rs,
 		       const struct rs_set *s, const struct rs_elem *e,
 		       const uint8_t *next_key)
@@ -113,13 +102,6 @@ static void print_elem(FILE *out, const struct ruleset *rs,
 
 		if (i)
 			fprintf(out, " . ");
-		/* every interface name, as nft(8) writes the wildcard */
-		if (s->fields[i] == RF_IIFNAME && s->interval && s->n_fields > 1 &&
-		    ifname_any(e->key + off, e->key_end + off)) {
-			fprintf(out, "\"*\"");
-			off += ruleset_field_len(s->fields[i]);
-			continue;
-		}
 		print_field(out, s->fields[i], e->key + off);
 		if (s->interval && s->n_fields > 1 &&
 		    memcmp(e->key + off, e->key_end + off, raw) != 0) {

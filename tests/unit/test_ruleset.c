@@ -344,16 +344,13 @@ START_TEST(related_icmp_errors_checked_by_zone)
 END_TEST
 
 /* est_set_ifs - how many elements of the saddr . iifname set s hold the
- * address at key (4 or 16 bytes) in their range; *any: one of them takes
- * every interface name; names: the exact names, joined by ','. */
+ * address at key (4 or 16 bytes) in their range; names: their interface
+ * names, joined by ','. */
 static size_t est_set_ifs(const struct rs_set *s, const uint8_t *key,
-			  size_t alen, bool *any, char *names, size_t nlen)
+			  size_t alen, char *names, size_t nlen)
 {
-	static const uint8_t zero[16], ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	size_t i, k = 0, off = alen == 4 ? 4 : 16;
 
-	*any = false;
 	names[0] = '\0';
 	for (i = 0; i < s->n_elems; i++) {
 		const struct rs_elem *e = &s->elems[i];
@@ -361,17 +358,25 @@ static size_t est_set_ifs(const struct rs_set *s, const uint8_t *key,
 		if (memcmp(e->key, key, alen) > 0 || memcmp(e->key_end, key, alen) < 0)
 			continue;
 		k++;
-		if (memcmp(e->key + off, zero, 16) == 0 &&
-		    memcmp(e->key_end + off, ones, 16) == 0) {
-			*any = true;
-			continue;
-		}
 		ck_assert_mem_eq(e->key + off, e->key_end + off, 16);
 		if (names[0])
 			strncat(names, ",", nlen - strlen(names) - 1);
 		strncat(names, (const char *)e->key + off, nlen - strlen(names) - 1);
 	}
 	return k;
+}
+
+/* in_ranges - is the address at key in the single-field interval set s? */
+static bool in_ranges(const struct rs_set *s, const uint8_t *key, size_t alen)
+{
+	size_t i;
+	bool in = false;
+
+	/* starts and end markers in order: the last one at or below key */
+	for (i = 0; i < s->n_elems; i++)
+		if (memcmp(s->elems[i].key, key, alen) <= 0)
+			in = !s->elems[i].interval_end;
+	return in;
 }
 
 /* est_check - in base chain ch, before the first rule that accepts
@@ -381,9 +386,11 @@ static size_t est_set_ifs(const struct rs_set *s, const uint8_t *key,
  * the counter spoof_established. Returns the IPv4 set (*s6: IPv6). */
 static const struct rs_set *est_check(const struct ruleset *rs,
 				      const struct rs_chain *ch, const char *log,
-				      const struct rs_set **s6)
+				      const struct rs_set **s6,
+				      const struct rs_set **any)
 {
 	const struct rs_set *sets[2] = { NULL, NULL };
+	const struct rs_set *anys[2] = { NULL, NULL };
 	char *dump = NULL;
 	size_t i, len = 0;
 	FILE *f = open_memstream(&dump, &len);
@@ -415,8 +422,17 @@ static const struct rs_set *est_check(const struct ruleset *rs,
 		fam = s->fields[0] == RF_SADDR6;
 		ck_assert_ptr_null(sets[fam]);
 		sets[fam] = s;
+		/* then, on a miss, the addresses not checked */
+		ck_assert_uint_eq(r->n, 6);
+		ck_assert_ptr_eq(&r->x[3], x);
+		ck_assert_int_eq(r->x[4].kind, RX_LOOKUP);
+		anys[fam] = &rs->sets[r->x[4].set];
+		ck_assert_uint_eq(r->x[4].arg, 1);
+		ck_assert_uint_eq(anys[fam]->n_fields, 1);
+		ck_assert_int_eq(anys[fam]->fields[0], s->fields[0]);
+		ck_assert(anys[fam]->interval && !anys[fam]->map);
 		/* only flows zonegate marked: older ones pass as before */
-		snprintf(want, sizeof(want), "@%s goto", s->name);
+		snprintf(want, sizeof(want), "@%s ", s->name);
 		line = strstr(dump, want);
 		ck_assert_ptr_nonnull(line);
 		while (line > dump && line[-1] != '\n')
@@ -439,6 +455,8 @@ static const struct rs_set *est_check(const struct ruleset *rs,
 		      "their input interface before they are accepted", ch->name);
 	free(dump);
 	*s6 = sets[1];
+	any[0] = anys[0];
+	any[1] = anys[1];
 	return sets[0];
 }
 
@@ -465,33 +483,38 @@ START_TEST(established_checked_by_source_interface)
 	struct ruleset *rs = compile_text(text);
 	const struct rs_chain *fwd = find_chain(rs, "forward");
 	const struct rs_chain *in = find_chain(rs, "input");
-	const struct rs_set *s4, *s6, *i4, *i6;
+	const struct rs_set *s4, *s6, *i4, *i6, *any[2], *iany[2];
 	char names[64];
-	bool any;
 
 	ck_assert_ptr_nonnull(fwd);
 	ck_assert_ptr_nonnull(in);
-	s4 = est_check(rs, fwd, "zg spoof - -", &s6);
-	i4 = est_check(rs, in, "zg spoof - gateway", &i6);
-	/* one pair of sets for both base chains */
+	s4 = est_check(rs, fwd, "zg spoof - -", &s6, any);
+	i4 = est_check(rs, in, "zg spoof - gateway", &i6, iany);
+	/* one set of each kind for both base chains */
 	ck_assert_ptr_eq(s4, i4);
 	ck_assert_ptr_eq(s6, i6);
-	ck_assert_uint_eq(est_set_ifs(s4, a4, 4, &any, names, sizeof(names)), 1);
-	ck_assert(!any);
+	ck_assert_ptr_eq(any[0], iany[0]);
+	ck_assert_ptr_eq(any[1], iany[1]);
+	ck_assert_uint_eq(est_set_ifs(s4, a4, 4, names, sizeof(names)), 1);
 	ck_assert_str_eq(names, "a0");
-	ck_assert_uint_eq(est_set_ifs(s4, b4, 4, &any, names, sizeof(names)), 2);
+	ck_assert(!in_ranges(any[0], a4, 4));
+	ck_assert_uint_eq(est_set_ifs(s4, b4, 4, names, sizeof(names)), 2);
 	ck_assert_str_eq(names, "b0,b1");
-	ck_assert_uint_eq(est_set_ifs(s4, b4e, 4, &any, names, sizeof(names)), 2);
-	ck_assert_uint_eq(est_set_ifs(s4, w4, 4, &any, names, sizeof(names)), 1);
+	ck_assert_uint_eq(est_set_ifs(s4, b4e, 4, names, sizeof(names)), 2);
+	ck_assert_uint_eq(est_set_ifs(s4, w4, 4, names, sizeof(names)), 1);
 	ck_assert_str_eq(names, "w0");
-	ck_assert_uint_eq(est_set_ifs(s4, c4, 4, &any, names, sizeof(names)), 1);
-	ck_assert(any);		/* c names no interface: no spoof check */
-	ck_assert_uint_eq(est_set_ifs(s4, none4, 4, &any, names, sizeof(names)), 1);
-	ck_assert(any);		/* in no zone (the flow predates a reload) */
-	ck_assert_uint_eq(est_set_ifs(s6, b6, 16, &any, names, sizeof(names)), 2);
+	ck_assert(!in_ranges(any[0], w4, 4));
+	/* c names no interface: no spoof check */
+	ck_assert_uint_eq(est_set_ifs(s4, c4, 4, names, sizeof(names)), 0);
+	ck_assert(in_ranges(any[0], c4, 4));
+	/* in no zone (a flow older than a reload): not checked either */
+	ck_assert_uint_eq(est_set_ifs(s4, none4, 4, names, sizeof(names)), 0);
+	ck_assert(in_ranges(any[0], none4, 4));
+	ck_assert_uint_eq(est_set_ifs(s6, b6, 16, names, sizeof(names)), 2);
 	ck_assert_str_eq(names, "b0,b1");
-	ck_assert_uint_eq(est_set_ifs(s6, w6, 16, &any, names, sizeof(names)), 1);
+	ck_assert_uint_eq(est_set_ifs(s6, w6, 16, names, sizeof(names)), 1);
 	ck_assert_str_eq(names, "w0");
+	ck_assert_uint_eq(any[1]->n_elems, 0);	/* ::/0 is w's */
 	ruleset_free(rs);
 }
 END_TEST
