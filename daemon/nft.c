@@ -950,6 +950,25 @@ static void build_expr(struct xb *x, const struct rs_expr *ex)
 			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
 		}
 		break;
+	case RX_CTMARK_OURS:
+		e = xnew(x, "ct");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		}
+		e = xnew(x, "bitwise");
+		if (e) {
+			uint32_t mask = RS_CTMARK_TAG_MASK, zero = 0;
+
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		}
+		u = RS_CTMARK_TAG;	/* host order, as ct mark */
+		x_cmp(x, NFT_CMP_EQ, &u, 4);
+		break;
 	case RX_COUNTER_MAP:
 		x_key(x, &x->rs->sets[ex->set]);
 		e = xnew(x, "objref");

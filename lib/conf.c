@@ -578,6 +578,11 @@ static void read_zone(struct ctx *c, config_setting_t *g, config_setting_t **spl
 		  "appliance itself; choose another name");
 		return;
 	}
+	if (strcmp(name, "established") == 0) {
+		E(c, line_of(s), "zone: the name 'established' is reserved (the "
+		  "table's counter spoof_established); choose another name");
+		return;
+	}
 	zi = model_zone_index(m, name);
 	if (zi >= 0) {
 		E(c, line_of(s), "zone: duplicate zone name '%s' (first defined at "

@@ -291,6 +291,8 @@ struct cc {
 	int			*spoof_obj;	/* per zone */
 	int			unknown_obj;	/* of the chain being built */
 	int			ctr_map;	/* ct mark -> pkt_ counter */
+	int			est_obj;	/* spoof_established, -1: none */
+	int			est_set[2][2];	/* est_src4, est_any4; ...6 */
 	int			fail;
 };
 
@@ -1185,6 +1187,131 @@ static void related_chains(struct cc *cc)
 	FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "other related traffic") < 0);
 }
 
+/* est_sets - for one family, est_srcF: every address range of the zone
+ * map with each interface of its zone (a concatenated range set: one lookup
+ * whatever the number of ranges and interfaces); and est_anyF: the ranges
+ * not checked, of zones that name no interface and of addresses in no
+ * zone. (One set cannot hold both: nft(8) aborts listing an interface
+ * range that is no "name*" prefix, and "*" alone is none.) Sets set[0] and
+ * set[1]; 0 or -1. */
+static int est_sets(struct cc *cc, int family, int *set)
+{
+	static const enum rs_field f4[] = { RF_SADDR4, RF_IIFNAME };
+	static const enum rs_field f6[] = { RF_SADDR6, RF_IIFNAME };
+	const enum rs_field fa = family == AF_INET ? RF_SADDR4 : RF_SADDR6;
+	const struct model *m = cc->m;
+	u128 max = family == AF_INET ? 0xffffffffu : ~(u128)0;
+	unsigned alen = family == AF_INET ? 4 : 16;
+	char c = family == AF_INET ? '4' : '6';
+	const struct lpm_range *r;
+	char comment[RS_COMMENT_MAX + 1];
+	size_t n, i, k;
+	bool open = false;	/* an unchecked range is being extended */
+	u128 lo = 0;
+
+	snprintf(comment, sizeof(comment), "%s: source address . interface an "
+		 "established packet may come in on", cc->file);
+	set[0] = add_set(cc->rs, family == AF_INET ? f4 : f6, 2, true, false, 0,
+			 comment, "est_src%c", c);
+	snprintf(comment, sizeof(comment), "%s: source addresses of zones "
+		 "without interfaces, or of none: not checked", cc->file);
+	set[1] = set[0] < 0 ? -1 : add_set(cc->rs, &fa, 1, true, false, 0,
+					    comment, "est_any%c", c);
+	if (set[1] < 0)
+		return -1;
+	r = lpm_ranges(m->zone_lpm, family, &n);
+	for (i = 0; i <= n; i++) {
+		const struct zone *zn = i == n || r[i].val == LPM_NONE ? NULL :
+					&m->zones[r[i].val];
+		bool checked = zn != NULL && zn->n_ifaces > 0;
+		struct rs_elem *e;
+
+		/* adjacent unchecked ranges become one interval */
+		if (i < n && !checked) {
+			if (!open)
+				lo = r[i].lo;
+			open = true;
+			continue;
+		}
+		if (open) {
+			u128 hi = r[i - 1].hi;
+
+			e = add_elem(&cc->rs->sets[set[1]]);
+			if (e == NULL)
+				return -1;
+			put_addr(e->key, family, lo);
+			if (hi != max) {
+				e = add_elem(&cc->rs->sets[set[1]]);
+				if (e == NULL)
+					return -1;
+				put_addr(e->key, family, hi + 1);
+				e->interval_end = true;
+			}
+			open = false;
+		}
+		if (i == n)
+			break;
+		for (k = 0; k < zn->n_ifaces; k++) {
+			e = add_elem(&cc->rs->sets[set[0]]);
+			if (e == NULL)
+				return -1;
+			put_addr(e->key, family, r[i].lo);
+			put_addr(e->key_end, family, r[i].hi);
+			memcpy(e->key + alen, zn->ifaces[k], strlen(zn->ifaces[k]));
+			memcpy(e->key_end + alen, zn->ifaces[k], strlen(zn->ifaces[k]));
+		}
+	}
+	return 0;
+}
+
+/* est_check - the rules at the head of a base chain that hold established
+ * packets of the flows zonegate accepted (their ct mark has RS_CTMARK_TAG)
+ * to the anti-spoof rule of new flows. Conntrack matches a packet to a flow
+ * by addresses and ports alone, wherever it came in: without this a host
+ * of one zone could send a reply forged with the address and port of a
+ * flow's peer in another zone and have it delivered as ESTABLISHED. A
+ * packet's source address (the flow's destination, for a reply) must be in
+ * a zone that lists the interface it came in on (est_src), or in a zone
+ * without interfaces or in none (est_any, looked up only on a miss);
+ * otherwise it goes to est_spoof (gwest_spoof in input), which logs it as
+ * "zg spoof - -" and counts it in spoof_established. Flows without our
+ * mark (older than zonegate's table) pass as before. The sets hold the
+ * current configuration's zones, not the zones of the flow's start (the
+ * pair in the mark is renumbered when zones are added), so a reload that
+ * keeps an address's zone and interfaces never cuts its flows. */
+static void est_check(struct cc *cc, int ch, bool input)
+{
+	struct rb b = { 0 };
+	int f, spoof;
+
+	if (cc->est_obj < 0)
+		return;		/* no zone names an interface: nothing to check */
+	for (f = 0; f < 2; f++)
+		if (cc->est_set[f][0] < 0) {
+			FAIL_IF(cc, est_sets(cc, f ? AF_INET6 : AF_INET,
+					     cc->est_set[f]) < 0);
+			if (cc->fail)
+				return;
+		}
+	spoof = add_chain(cc->rs, RH_NONE, "%sest_spoof", input ? "gw" : "");
+	FAIL_IF(cc, spoof < 0);
+	if (spoof < 0)
+		return;
+	log_drop(cc, spoof, input ? "zg spoof - " ZONE_GATEWAY_NAME : "zg spoof - -",
+		 cc->est_obj, 0, "established packet from an interface its "
+		 "source's zone does not have");
+	for (f = 0; f < 2; f++) {
+		rb_x(&b, RX_CT_ESTABLISHED);
+		rb_x(&b, RX_CTMARK_OURS);
+		rb_arg(&b, RX_NFPROTO, f ? NFPROTO_V6 : NFPROTO_V4);
+		rb_set(&b, RX_LOOKUP, cc->est_set[f][0], 1);
+		rb_set(&b, RX_LOOKUP, cc->est_set[f][1], 1);
+		rb_verdict(&b, RV_GOTO, spoof);
+		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "established traffic of "
+				     "accepted flows: spoof check") < 0);
+	}
+}
+
 /* base - the head of forward or input. */
 static void base_chain(struct cc *cc, bool input)
 {
@@ -1203,6 +1330,7 @@ static void base_chain(struct cc *cc, bool input)
 		rb_verdict(&b, RV_ACCEPT, 0);
 		FAIL_IF(cc, rb_close(cc->rs, ch, &b, 0, "loopback") < 0);
 	}
+	est_check(cc, ch, input);
 	/* the traffic of accepted flows, counted by zone pair through the
 	 * connection's mark; flows without one fall to the next rule */
 	rb_x(&b, RX_CT_ESTABLISHED);
@@ -1329,6 +1457,15 @@ static void objects(struct cc *cc)
 				"zone's interface", "spoof_%s", zname(m, (int)s));
 			FAIL_IF(cc, cc->spoof_obj[s] < 0);
 		}
+	/* "established" is no zone name (conf.c), so this is no spoof_ZONE;
+	 * without any zone interface there is nothing to check */
+	for (s = 0; s < m->n_zones && cc->est_obj < 0; s++)
+		if (m->zones[s].n_ifaces > 0) {
+			cc->est_obj = add_obj(cc->rs, RO_COUNTER, "established "
+				"packets from an interface their source's zone "
+				"does not have", "spoof_established");
+			FAIL_IF(cc, cc->est_obj < 0);
+		}
 	for (s = 0; s < m->n_zones; s++)
 		for (d = 0; d <= m->n_zones; d++) {
 			int to = d == m->n_zones ? ZONE_GATEWAY : (int)d;
@@ -1358,6 +1495,8 @@ struct ruleset *ruleset_compile(const struct model *m)
 	cc.gw_chain = calloc(m->n_zones + 1, sizeof(int));
 	cc.rel_chain = calloc(m->n_zones + 1, sizeof(int));
 	cc.related_chain = -1;
+	cc.est_obj = -1;
+	cc.est_set[0][0] = cc.est_set[1][0] = -1;
 	cc.deny_obj = calloc(np + 1, sizeof(int));
 	cc.acc_obj = calloc(np + 1, sizeof(int));
 	cc.spoof_obj = calloc(m->n_zones + 1, sizeof(int));

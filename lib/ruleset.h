@@ -8,7 +8,11 @@
  * golden tests and `zonegatectl` -- neither needs root.
  *
  * Layout (see zonegated(8)):
- *   forward (base, policy drop): ct established accept; ct related goto
+ *   forward (base, policy drop): established packets of flows zonegate
+ *     marked whose ip saddr . iifname is not in est_src4/est_src6 (the
+ *     interfaces of the source address's zone) nor ip saddr in est_any4/
+ *     est_any6 (zones without interfaces, no zone): goto est_spoof (log
+ *     spoof, count spoof_established, drop); ct established accept; ct related goto
  *     related; ct invalid drop; source address -> zone by the interval maps
  *     zsrc4/zsrc6 (goto src_Z); no zone: log unknown-zone, drop
  *   related: an ICMP error goes by the destination of the packet it quotes
@@ -19,8 +23,9 @@
  *     zdst6_Z (goto pair_Z_D); no zone: log unknown-zone, drop
  *   pair_Z_D: drop sets, reject sets, accept sets (one lookup each, keyed
  *     ip saddr . meta l4proto . th dport . ip daddr), then log policy, drop
- *   input (base, only when a policy names "gateway"): lo, established, ND,
- *     then the same per-zone dispatch into pair_Z_gateway
+ *   input (base, only when a policy names "gateway"): lo, the same check
+ *     of established packets (goto gwest_spoof), established, ND, then the
+ *     same per-zone dispatch into pair_Z_gateway
  * Per-packet work is a fixed number of set lookups whatever the number of
  * hosts, ports and entries; rules grow with zone pairs only.
  */
@@ -43,6 +48,7 @@
 #define RS_LOG_RATE	1000	/* packets/s to NFLOG, all chains together */
 #define RS_LOG_BURST	200
 #define RS_CTMARK_TAG	0x5a470000u	/* "ZG": a mark zonegate set */
+#define RS_CTMARK_TAG_MASK	0xffff0000u	/* ... in these bits */
 #define RS_REJECT_TCP_RESET		0
 #define RS_REJECT_ADMIN_PROHIBITED	1
 
@@ -111,6 +117,7 @@ enum rs_expr_kind {
 	RX_VERDICT,
 	RX_CTMARK_SET,		/* ct mark set arg */
 	RX_COUNTER_MAP,		/* counter name ct mark map @set */
+	RX_CTMARK_OURS,		/* ct mark and TAG_MASK == TAG: zonegate's flow */
 };
 
 struct rs_expr {

@@ -257,6 +257,10 @@ static void print_expr(FILE *out, const struct ruleset *rs,
 	case RX_COUNTER_MAP:
 		fprintf(out, "counter name ct mark map @%s", rs->sets[x->set].name);
 		break;
+	case RX_CTMARK_OURS:
+		fprintf(out, "ct mark and 0x%08x == 0x%08x", RS_CTMARK_TAG_MASK,
+			RS_CTMARK_TAG);
+		break;
 	}
 }
 

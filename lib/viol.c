@@ -105,6 +105,14 @@ enum viol_err viol_attribute(const struct model *m, const char *prefix,
 	f.iif = ev->in[0] ? ev->in : NULL;
 	f.local = to == ZONE_GATEWAY;
 	policy_decide(m, &f, &v);
+	if (r == REASON_SPOOF && v.reason == REASON_INVALID) {
+		/* an ICMP message that starts no flow (an echo reply) is
+		 * logged as spoofed only by the check of established flows,
+		 * which it passed conntrack for: judge its addresses and
+		 * interface as those of a flow's start */
+		f.icmp_type = f.proto == IPPROTO_ICMP ? 8 : 128;
+		policy_decide(m, &f, &v);
+	}
 	ev->src_zone = v.src_zone;
 	ev->dst_zone = v.dst_zone;
 	ev->entry = v.entry;

@@ -99,6 +99,9 @@ static const struct bad_case {
 	{ "reserved name", "version = 1;\nzones = (\n"
 	  "  { name = \"gateway\"; networks = [ \"10.0.0.0/8\" ]; }\n);\n",
 	  3, "reserved" },
+	{ "reserved name: counter spoof_established", "version = 1;\nzones = (\n"
+	  "  { name = \"established\"; interfaces = [ \"eth1\" ]; networks = [ \"10.0.0.0/8\" ]; }\n);\n",
+	  3, "name 'established' is reserved" },
 	{ "log_group out of range", HEAD "zonegate = {\n log_group = 70000; };\n",
 	  8, "out of range (0-65535)" },
 	{ "unknown facility", HEAD "zonegate = { syslog_facility = \"deamon\"; };\n",

@@ -343,6 +343,182 @@ START_TEST(related_icmp_errors_checked_by_zone)
 }
 END_TEST
 
+/* est_set_ifs - how many elements of the saddr . iifname set s hold the
+ * address at key (4 or 16 bytes) in their range; names: their interface
+ * names, joined by ','. */
+static size_t est_set_ifs(const struct rs_set *s, const uint8_t *key,
+			  size_t alen, char *names, size_t nlen)
+{
+	size_t i, k = 0, off = alen == 4 ? 4 : 16;
+
+	names[0] = '\0';
+	for (i = 0; i < s->n_elems; i++) {
+		const struct rs_elem *e = &s->elems[i];
+
+		if (memcmp(e->key, key, alen) > 0 || memcmp(e->key_end, key, alen) < 0)
+			continue;
+		k++;
+		ck_assert_mem_eq(e->key + off, e->key_end + off, 16);
+		if (names[0])
+			strncat(names, ",", nlen - strlen(names) - 1);
+		strncat(names, (const char *)e->key + off, nlen - strlen(names) - 1);
+	}
+	return k;
+}
+
+/* in_ranges - is the address at key in the single-field interval set s? */
+static bool in_ranges(const struct rs_set *s, const uint8_t *key, size_t alen)
+{
+	size_t i;
+	bool in = false;
+
+	/* starts and end markers in order: the last one at or below key */
+	for (i = 0; i < s->n_elems; i++)
+		if (memcmp(s->elems[i].key, key, alen) <= 0)
+			in = !s->elems[i].interval_end;
+	return in;
+}
+
+/* est_check - in base chain ch, before the first rule that accepts
+ * established traffic: for each family a rule that sends established
+ * packets of zonegate-marked flows whose source address . input interface
+ * is not in a set to a chain that logs them as spoofed and drops them into
+ * the counter spoof_established. Returns the IPv4 set (*s6: IPv6). */
+static const struct rs_set *est_check(const struct ruleset *rs,
+				      const struct rs_chain *ch, const char *log,
+				      const struct rs_set **s6,
+				      const struct rs_set **any)
+{
+	const struct rs_set *sets[2] = { NULL, NULL };
+	const struct rs_set *anys[2] = { NULL, NULL };
+	char *dump = NULL;
+	size_t i, len = 0;
+	FILE *f = open_memstream(&dump, &len);
+
+	ruleset_dump(rs, f, 0);
+	fclose(f);
+	for (i = 0; i < ch->n_rules; i++) {
+		const struct rs_rule *r = &ch->rules[i];
+		const struct rs_expr *v = rule_has(r, RX_VERDICT);
+		const struct rs_expr *x = rule_has(r, RX_LOOKUP);
+		const struct rs_set *s;
+		const struct rs_chain *sp;
+		const char *line;
+		char want[RS_NAME_MAX + 16];
+		int fam;
+
+		if (!rule_has(r, RX_CT_ESTABLISHED))
+			continue;
+		ck_assert_ptr_nonnull(v);
+		if (v->verdict.code == RV_ACCEPT)
+			break;
+		ck_assert_ptr_nonnull(x);
+		s = &rs->sets[x->set];
+		ck_assert_uint_eq(x->arg, 1);			/* not in the set */
+		ck_assert_uint_eq(s->n_fields, 2);
+		ck_assert(s->interval);
+		ck_assert_int_eq(s->fields[1], RF_IIFNAME);
+		ck_assert(s->fields[0] == RF_SADDR4 || s->fields[0] == RF_SADDR6);
+		fam = s->fields[0] == RF_SADDR6;
+		ck_assert_ptr_null(sets[fam]);
+		sets[fam] = s;
+		/* then, on a miss, the addresses not checked */
+		ck_assert_uint_eq(r->n, 6);
+		ck_assert_ptr_eq(&r->x[3], x);
+		ck_assert_int_eq(r->x[4].kind, RX_LOOKUP);
+		anys[fam] = &rs->sets[r->x[4].set];
+		ck_assert_uint_eq(r->x[4].arg, 1);
+		ck_assert_uint_eq(anys[fam]->n_fields, 1);
+		ck_assert_int_eq(anys[fam]->fields[0], s->fields[0]);
+		ck_assert(anys[fam]->interval && !anys[fam]->map);
+		/* only flows zonegate marked: older ones pass as before */
+		snprintf(want, sizeof(want), "@%s ", s->name);
+		line = strstr(dump, want);
+		ck_assert_ptr_nonnull(line);
+		while (line > dump && line[-1] != '\n')
+			line--;
+		ck_assert_msg(strstr(line, "ct mark and 0xffff0000 == 0x5a470000 ") != NULL &&
+			      strstr(line, "ct mark and 0xffff0000 == 0x5a470000 ") <
+			      strstr(line, want), "no mark check in the rule of %s", s->name);
+		ck_assert_int_eq(v->verdict.code, RV_GOTO);
+		sp = &rs->chains[v->verdict.chain];
+		ck_assert_uint_eq(sp->n_rules, 3);
+		ck_assert_str_eq(rule_has(&sp->rules[0], RX_LOG)->text, log);
+		ck_assert_str_eq(rule_has(&sp->rules[1], RX_LOG)->text, log);
+		ck_assert_str_eq(rs->objs[rule_has(&sp->rules[2], RX_COUNTER)->obj].name,
+				 "spoof_established");
+		ck_assert_int_eq(rule_has(&sp->rules[2], RX_VERDICT)->verdict.code, RV_DROP);
+	}
+	ck_assert_msg(i < ch->n_rules, "chain %s accepts no established traffic", ch->name);
+	ck_assert_msg(sets[0] != NULL && sets[1] != NULL,
+		      "chain %s: established packets are not checked against "
+		      "their input interface before they are accepted", ch->name);
+	free(dump);
+	*s6 = sets[1];
+	any[0] = anys[0];
+	any[1] = anys[1];
+	return sets[0];
+}
+
+START_TEST(established_checked_by_source_interface)
+{
+	/* conntrack matches a packet to a flow by addresses and ports alone:
+	 * a reply forged from another zone's interface would pass as
+	 * established. Established packets of flows zonegate accepted must
+	 * come in on an interface of their source address's zone (both
+	 * directions: a reply's source is the flow's destination); zones
+	 * without interfaces, and addresses in no zone, are not checked */
+	static const char text[] = "version = 1;\nzones = (\n"
+		"{ name = \"a\"; interfaces = [ \"a0\" ]; networks = [ \"10.1.0.0/16\", \"fd00:1::/48\" ]; },\n"
+		"{ name = \"b\"; interfaces = [ \"b0\", \"b1\" ]; networks = [ \"10.2.0.0/16\", \"fd00:2::/48\" ]; },\n"
+		"{ name = \"c\"; networks = [ \"10.4.0.0/16\" ]; },\n"
+		"{ name = \"w\"; interfaces = [ \"w0\" ]; networks = [ \"10.0.0.0/8\", \"::/0\" ]; } );\n"
+		"policy = ( { from = \"a\"; to = \"b\"; services = [ \"udp/53\" ]; },\n"
+		"  { from = \"b\"; to = \"gateway\"; services = [ \"tcp/22\" ]; } );\n";
+	static const uint8_t a4[4] = { 10, 1, 2, 3 }, b4[4] = { 10, 2, 0, 0 },
+		b4e[4] = { 10, 2, 255, 255 }, c4[4] = { 10, 4, 9, 9 },
+		w4[4] = { 10, 3, 0, 1 }, none4[4] = { 192, 0, 2, 1 };
+	static const uint8_t b6[16] = { 0xfd, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t w6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct ruleset *rs = compile_text(text);
+	const struct rs_chain *fwd = find_chain(rs, "forward");
+	const struct rs_chain *in = find_chain(rs, "input");
+	const struct rs_set *s4, *s6, *i4, *i6, *any[2], *iany[2];
+	char names[64];
+
+	ck_assert_ptr_nonnull(fwd);
+	ck_assert_ptr_nonnull(in);
+	s4 = est_check(rs, fwd, "zg spoof - -", &s6, any);
+	i4 = est_check(rs, in, "zg spoof - gateway", &i6, iany);
+	/* one set of each kind for both base chains */
+	ck_assert_ptr_eq(s4, i4);
+	ck_assert_ptr_eq(s6, i6);
+	ck_assert_ptr_eq(any[0], iany[0]);
+	ck_assert_ptr_eq(any[1], iany[1]);
+	ck_assert_uint_eq(est_set_ifs(s4, a4, 4, names, sizeof(names)), 1);
+	ck_assert_str_eq(names, "a0");
+	ck_assert(!in_ranges(any[0], a4, 4));
+	ck_assert_uint_eq(est_set_ifs(s4, b4, 4, names, sizeof(names)), 2);
+	ck_assert_str_eq(names, "b0,b1");
+	ck_assert_uint_eq(est_set_ifs(s4, b4e, 4, names, sizeof(names)), 2);
+	ck_assert_uint_eq(est_set_ifs(s4, w4, 4, names, sizeof(names)), 1);
+	ck_assert_str_eq(names, "w0");
+	ck_assert(!in_ranges(any[0], w4, 4));
+	/* c names no interface: no spoof check */
+	ck_assert_uint_eq(est_set_ifs(s4, c4, 4, names, sizeof(names)), 0);
+	ck_assert(in_ranges(any[0], c4, 4));
+	/* in no zone (a flow older than a reload): not checked either */
+	ck_assert_uint_eq(est_set_ifs(s4, none4, 4, names, sizeof(names)), 0);
+	ck_assert(in_ranges(any[0], none4, 4));
+	ck_assert_uint_eq(est_set_ifs(s6, b6, 16, names, sizeof(names)), 2);
+	ck_assert_str_eq(names, "b0,b1");
+	ck_assert_uint_eq(est_set_ifs(s6, w6, 16, names, sizeof(names)), 1);
+	ck_assert_str_eq(names, "w0");
+	ck_assert_uint_eq(any[1]->n_elems, 0);	/* ::/0 is w's */
+	ruleset_free(rs);
+}
+END_TEST
+
 Suite *ruleset_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -356,6 +532,7 @@ Suite *ruleset_suite(void)
 	tcase_add_test(tc, exact_entries_use_hash_sets);
 	tcase_add_test(tc, key_layout);
 	tcase_add_test(tc, related_icmp_errors_checked_by_zone);
+	tcase_add_test(tc, established_checked_by_source_interface);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,24 @@ static const struct vc vcs[] = {
 	  5000, 53, "inet0", "lg0", VIOL_OK,
 	  "violation reason=spoof src_zone=relay dst_zone=lgwan proto=udp "
 	  "src=fd00:30::40 sport=5000 dst=fd00:20::25 dport=53 in=inet0 out=lg0 count=1" },
+	/* the check of established flows ("zg spoof - -"): a reply forged
+	 * from the internet side in a lgwan -> relay flow, and a forged echo
+	 * reply, which starts no flow but belongs to an established one */
+	{ "zg spoof - -", IPPROTO_UDP, "10.30.0.40", "10.20.0.5",
+	  3395, 40100, "inet0", "lg0", VIOL_OK,
+	  "violation reason=spoof src_zone=relay dst_zone=lgwan proto=udp "
+	  "src=10.30.0.40 sport=3395 dst=10.20.0.5 dport=40100 in=inet0 out=lg0 count=1" },
+	{ "zg spoof - -", IPPROTO_ICMP, "10.30.0.40", "10.20.0.5",
+	  0, 0, "inet0", "lg0", VIOL_OK,
+	  "violation reason=spoof src_zone=relay dst_zone=lgwan proto=icmp "
+	  "src=10.30.0.40 dst=10.20.0.5 type=0 code=0 in=inet0 out=lg0 count=1" },
+	{ "zg spoof - -", IPPROTO_ICMPV6, "fd00:30::40", "fd00:20::5",
+	  0, 129, "inet0", "lg0", VIOL_OK,
+	  "violation reason=spoof src_zone=relay dst_zone=lgwan proto=icmpv6 "
+	  "src=fd00:30::40 dst=fd00:20::5 type=129 code=0 in=inet0 out=lg0 count=1" },
+	/* ... but a genuine packet logged as spoofed is a disagreement */
+	{ "zg spoof - -", IPPROTO_ICMP, "10.30.0.40", "10.20.0.5",
+	  0, 0, "rl0", "lg0", VIOL_EDISAGREE, NULL },
 	/* the prefix says policy, the engine says the flow is permitted */
 	{ "zg policy internet relay", IPPROTO_TCP, "203.0.113.9", "10.30.0.25",
 	  1234, 25, "inet0", "rl0", VIOL_EDISAGREE, NULL },
