@@ -170,20 +170,35 @@ static void on_frame(void *arg, const struct capture_pkt *cp)
 	child_put(s->c, &m);
 }
 
-static void child_read(struct child *c, struct cslot *s, int max)
+static int child_read(struct child *c, struct cslot *s, int max)
 {
 	char err[PCAP_ERRBUF_SIZE];
+	int n;
 
 	if (s->cap == NULL || s->dead)
-		return;
-	if (capture_read(s->cap, max, err, sizeof(err)) < 0) {
+		return 0;
+	n = capture_read(s->cap, max, err, sizeof(err));
+	if (n < 0) {
 		/* left open: closing would take system calls the filter
 		 * forbids; the daemon starts a new child on the new set of
 		 * interfaces */
 		child_flush(c);
 		child_caperr(c, s->slot, err);
 		s->dead = true;
+		return 0;
 	}
+	return n;
+}
+
+/* child_drain - reads what capture s holds now (bounded: the loop stays
+ * responsive under a flood; what is left is read at the next round). */
+static void child_drain(struct child *c, struct cslot *s)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 64; rounds++)
+		if (child_read(c, s, 1000) <= 0)
+			break;
 }
 
 static void child_stats(struct child *c)
@@ -213,37 +228,61 @@ static void child_sync(struct child *c)
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
 		_exit(0);
 	for (i = 0; i < c->n; i++)
-		child_read(c, &c->s[i], 10000);
+		child_drain(c, &c->s[i]);
 	child_put(c, &m);
 	child_flush(c);
 }
 
+/*
+ * child_loop - records are held up to HOLD_MS after the first of a batch:
+ * meanwhile the captures are not polled, so that what arrives accumulates
+ * in their kernel buffers and is read, parsed and sent in one go. Under a
+ * flood the child wakes about twice per HOLD_MS instead of once per packet
+ * (and the daemon once), at the price of HOLD_MS of latency in the log.
+ */
+#define HOLD_MS		20
+
 static void __attribute__((noreturn)) child_loop(struct child *c)
 {
 	struct pollfd pfd[SEP_SLOTS_MAX + 1];
-	uint64_t next_stats = mono_ms() + 1000;
-	size_t i;
+	uint64_t now, next_stats = mono_ms() + 1000, deadline = 0;
+	size_t i, n;
+	bool holding;
+	int timeout;
 
 	for (;;) {
+		now = mono_ms();
+		holding = c->off > 0;
+		if (holding)
+			timeout = deadline > now ? (int)(deadline - now) : 0;
+		else
+			timeout = next_stats > now ? (int)(next_stats - now) : 0;
 		pfd[0] = (struct pollfd){ .fd = c->sock, .events = POLLIN };
-		for (i = 0; i < c->n; i++)
-			pfd[i + 1] = (struct pollfd){
+		for (i = 0, n = 1; i < c->n && !holding; i++, n++)
+			pfd[n] = (struct pollfd){
 				.fd = c->s[i].cap && !c->s[i].dead ?
 				      capture_fd(c->s[i].cap) : -1,
 				.events = POLLIN };
-		if (poll(pfd, c->n + 1, 1000) < 0 && errno != EINTR)
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			_exit(1);
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			_exit(0);
-		for (i = 0; i < c->n; i++)
+		for (i = 0; !holding && i < c->n; i++)
 			if (pfd[i + 1].revents & (POLLIN | POLLERR | POLLHUP))
-				child_read(c, &c->s[i], 256);
+				child_drain(c, &c->s[i]);
 		if (pfd[0].revents & POLLIN)
 			child_sync(c);
-		child_flush(c);
-		if (mono_ms() >= next_stats) {
+		now = mono_ms();
+		if (holding && now >= deadline) {
+			for (i = 0; i < c->n; i++)
+				child_drain(c, &c->s[i]);
+			child_flush(c);
+		} else if (!holding && c->off > 0) {
+			deadline = now + HOLD_MS;
+		}
+		if (now >= next_stats) {
 			child_stats(c);
-			next_stats = mono_ms() + 1000;
+			next_stats = now + 1000;
 		}
 	}
 }
