@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,13 +45,18 @@ static void print_field(FILE *out, enum rs_field f, const uint8_t *k)
 	switch (f) {
 	case RF_SADDR4:
 	case RF_DADDR4:
-	case RF_ICMP_IDADDR4:
 		fprintf(out, "%s", inet_ntop(AF_INET, k, buf, sizeof(buf)));
 		break;
 	case RF_SADDR6:
 	case RF_DADDR6:
-	case RF_ICMP_IDADDR6:
 		fprintf(out, "%s", inet_ntop(AF_INET6, k, buf, sizeof(buf)));
+		break;
+	case RF_ICMP_IDADDR4:
+	case RF_ICMP_IDADDR6:
+		/* the quoted address is raw payload, an integer to nft(8) */
+		fprintf(out, "0x");
+		for (int i = 0; i < (f == RF_ICMP_IDADDR4 ? 4 : 16); i++)
+			fprintf(out, "%02x", k[i]);
 		break;
 	case RF_L4PROTO:
 		fprintf(out, "%s", k[0] == IPPROTO_TCP ? "tcp" :
@@ -143,10 +149,18 @@ static void print_set(FILE *out, const struct ruleset *rs,
 	size_t i, shown = 0;
 	unsigned f;
 
-	fprintf(out, "\t%s %s {\n\t\ttype ", s->map || s->objmap ? "map" : "set",
-		s->name);
+	bool raw = false;
+
 	for (f = 0; f < s->n_fields; f++)
-		fprintf(out, "%s%s", f ? " . " : "", field_type[s->fields[f]]);
+		raw |= s->fields[f] == RF_ICMP_IDADDR4 ||
+		       s->fields[f] == RF_ICMP_IDADDR6;
+	/* a raw payload key has no address type in nft(8)'s language: typeof,
+	 * so that the dump loads with nft -f */
+	fprintf(out, "\t%s %s {\n\t\t%s ", s->map || s->objmap ? "map" : "set",
+		s->name, raw ? "typeof" : "type");
+	for (f = 0; f < s->n_fields; f++)
+		fprintf(out, "%s%s", f ? " . " : "", raw ? field_expr[s->fields[f]] :
+			field_type[s->fields[f]]);
 	if (s->map)
 		fprintf(out, " : verdict");
 	if (s->objmap)
