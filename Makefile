@@ -128,6 +128,7 @@ bench: deps
 	tests/bench/run.sh
 	bash tests/bench/violations.sh
 	bash tests/bench/classify.sh
+	bash tests/bench/established.sh
 	bash tests/bench/audit.sh
 	$(CC) -O2 -o tests/bench/lookup tests/bench/lookup.c $(LIB) $(PKG_LIBS)
 	tests/bench/lookup
