@@ -835,6 +835,7 @@ static void x_verdict(struct xb *x, const struct rs_verdict *v)
 		[RV_DROP] = NF_DROP,
 		[RV_GOTO] = (uint32_t)NFT_GOTO,
 		[RV_JUMP] = (uint32_t)NFT_JUMP,
+		[RV_RETURN] = (uint32_t)NFT_RETURN,
 	};
 
 	if (e == NULL)

@@ -71,6 +71,7 @@ enum rs_verdict_code {
 	RV_DROP,
 	RV_GOTO,
 	RV_JUMP,
+	RV_RETURN,
 };
 
 struct rs_verdict {

@@ -94,6 +94,9 @@ static void print_verdict(FILE *out, const struct ruleset *rs,
 	case RV_JUMP:
 		fprintf(out, "jump %s", rs->chains[v->chain].name);
 		break;
+	case RV_RETURN:
+		fprintf(out, "return");
+		break;
 	}
 }
 

@@ -266,7 +266,8 @@ cp "$CONF_A" "$CONF"
 expect_pass "zonegated starts" daemon_start "$CONF"
 expect_pass "... applied" daemon_log_wait applied 5
 expect_pass "the table checks established packets against est_src4" \
-	sh -c "ip netns exec '$NS_GW' nft list chain inet zonegate forward | grep -q 'iifname != @est_src4 ip saddr != @est_any4 goto est_spoof'"
+	sh -c "ip netns exec '$NS_GW' nft list chain inet zonegate forward | grep -q 'jump est_check' &&
+	       ip netns exec '$NS_GW' nft list chain inet zonegate est_check | grep -qE 'ip saddr . iifname @est_src4(\.1)? return'"
 
 expect_pass "old TCP connection (unmarked) still passes" round old-tcp p1
 expect_pass "old UDP flow (unmarked) still passes" round old-u4 p1

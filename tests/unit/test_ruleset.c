@@ -380,83 +380,93 @@ static bool in_ranges(const struct rs_set *s, const uint8_t *key, size_t alen)
 }
 
 /* est_check - in base chain ch, before the first rule that accepts
- * established traffic: for each family a rule that sends established
- * packets of zonegate-marked flows whose source address . input interface
- * is not in a set to a chain that logs them as spoofed and drops them into
- * the counter spoof_established. Returns the IPv4 set (*s6: IPv6). */
+ * established traffic: one rule that sends established packets of
+ * zonegate-marked flows to a check chain, which returns when source
+ * address . input interface is in est_srcF (or the source in est_anyF, the
+ * addresses not checked) and otherwise goes to a chain that logs them as
+ * spoofed and drops them into the counter spoof_established. Returns the
+ * IPv4 set (*s6: IPv6; any[]: the unchecked ranges). */
 static const struct rs_set *est_check(const struct ruleset *rs,
 				      const struct rs_chain *ch, const char *log,
 				      const struct rs_set **s6,
 				      const struct rs_set **any)
 {
 	const struct rs_set *sets[2] = { NULL, NULL };
-	const struct rs_set *anys[2] = { NULL, NULL };
+	const struct rs_chain *k = NULL, *sp;
 	char *dump = NULL;
+	const char *line;
 	size_t i, len = 0;
 	FILE *f = open_memstream(&dump, &len);
+	int fam;
 
 	ruleset_dump(rs, f, 0);
 	fclose(f);
 	for (i = 0; i < ch->n_rules; i++) {
 		const struct rs_rule *r = &ch->rules[i];
 		const struct rs_expr *v = rule_has(r, RX_VERDICT);
-		const struct rs_expr *x = rule_has(r, RX_LOOKUP);
-		const struct rs_set *s;
-		const struct rs_chain *sp;
-		const char *line;
-		char want[RS_NAME_MAX + 16];
-		int fam;
 
 		if (!rule_has(r, RX_CT_ESTABLISHED))
 			continue;
 		ck_assert_ptr_nonnull(v);
 		if (v->verdict.code == RV_ACCEPT)
 			break;
-		ck_assert_ptr_nonnull(x);
-		s = &rs->sets[x->set];
-		ck_assert_uint_eq(x->arg, 1);			/* not in the set */
-		ck_assert_uint_eq(s->n_fields, 2);
-		ck_assert(s->interval);
-		ck_assert_int_eq(s->fields[1], RF_IIFNAME);
-		ck_assert(s->fields[0] == RF_SADDR4 || s->fields[0] == RF_SADDR6);
-		fam = s->fields[0] == RF_SADDR6;
-		ck_assert_ptr_null(sets[fam]);
-		sets[fam] = s;
-		/* then, on a miss, the addresses not checked */
-		ck_assert_uint_eq(r->n, 6);
-		ck_assert_ptr_eq(&r->x[3], x);
-		ck_assert_int_eq(r->x[4].kind, RX_LOOKUP);
-		anys[fam] = &rs->sets[r->x[4].set];
-		ck_assert_uint_eq(r->x[4].arg, 1);
-		ck_assert_uint_eq(anys[fam]->n_fields, 1);
-		ck_assert_int_eq(anys[fam]->fields[0], s->fields[0]);
-		ck_assert(anys[fam]->interval && !anys[fam]->map);
 		/* only flows zonegate marked: older ones pass as before */
-		snprintf(want, sizeof(want), "@%s ", s->name);
-		line = strstr(dump, want);
-		ck_assert_ptr_nonnull(line);
-		while (line > dump && line[-1] != '\n')
-			line--;
-		ck_assert_msg(strstr(line, "ct mark and 0xffff0000 == 0x5a470000 ") != NULL &&
-			      strstr(line, "ct mark and 0xffff0000 == 0x5a470000 ") <
-			      strstr(line, want), "no mark check in the rule of %s", s->name);
-		ck_assert_int_eq(v->verdict.code, RV_GOTO);
-		sp = &rs->chains[v->verdict.chain];
-		ck_assert_uint_eq(sp->n_rules, 3);
-		ck_assert_str_eq(rule_has(&sp->rules[0], RX_LOG)->text, log);
-		ck_assert_str_eq(rule_has(&sp->rules[1], RX_LOG)->text, log);
-		ck_assert_str_eq(rs->objs[rule_has(&sp->rules[2], RX_COUNTER)->obj].name,
-				 "spoof_established");
-		ck_assert_int_eq(rule_has(&sp->rules[2], RX_VERDICT)->verdict.code, RV_DROP);
+		ck_assert_ptr_nonnull(rule_has(r, RX_CTMARK_OURS));
+		ck_assert_int_eq(v->verdict.code, RV_JUMP);
+		ck_assert_ptr_null(k);
+		k = &rs->chains[v->verdict.chain];
 	}
 	ck_assert_msg(i < ch->n_rules, "chain %s accepts no established traffic", ch->name);
-	ck_assert_msg(sets[0] != NULL && sets[1] != NULL,
-		      "chain %s: established packets are not checked against "
-		      "their input interface before they are accepted", ch->name);
+	ck_assert_msg(k != NULL, "chain %s: established packets are not checked "
+		      "against their input interface before they are accepted",
+		      ch->name);
+	line = strstr(dump, "jump ");
+	while (line != NULL && strncmp(line + 5, k->name, strlen(k->name)) != 0)
+		line = strstr(line + 1, "jump ");
+	ck_assert_ptr_nonnull(line);
+	while (line > dump && line[-1] != '\n')
+		line--;
+	ck_assert_msg(strstr(line, "ct mark and 0xffff0000 == 0x5a470000 ") != NULL,
+		      "no mark check before the jump to %s", k->name);
+	/* the check chain: in est_src (v4, v6), in est_any (v4, v6): return;
+	 * else to the spoof chain */
+	ck_assert_uint_eq(k->n_rules, 5);
+	for (i = 0; i < 4; i++) {
+		const struct rs_rule *r = &k->rules[i];
+		const struct rs_expr *x = rule_has(r, RX_LOOKUP);
+		const struct rs_set *s;
+
+		ck_assert_ptr_nonnull(x);
+		ck_assert_uint_eq(x->arg, 0);			/* in the set */
+		ck_assert_int_eq(rule_has(r, RX_VERDICT)->verdict.code, RV_RETURN);
+		s = &rs->sets[x->set];
+		ck_assert(s->interval && !s->map);
+		fam = s->fields[0] == RF_SADDR6;
+		ck_assert(s->fields[0] == (fam ? RF_SADDR6 : RF_SADDR4));
+		ck_assert_uint_eq(rule_has(r, RX_NFPROTO)->arg,
+				  fam ? 10u : 2u);	/* NFPROTO_IPV6, NFPROTO_IPV4 */
+		if (i < 2) {
+			ck_assert_uint_eq(s->n_fields, 2);
+			ck_assert_int_eq(s->fields[1], RF_IIFNAME);
+			ck_assert_ptr_null(sets[fam]);
+			sets[fam] = s;
+		} else {
+			ck_assert_uint_eq(s->n_fields, 1);
+			any[fam] = s;
+		}
+	}
+	ck_assert_int_eq(rule_has(&k->rules[4], RX_VERDICT)->verdict.code, RV_GOTO);
+	sp = &rs->chains[rule_has(&k->rules[4], RX_VERDICT)->verdict.chain];
+	ck_assert_uint_eq(sp->n_rules, 3);
+	ck_assert_str_eq(rule_has(&sp->rules[0], RX_LOG)->text, log);
+	ck_assert_str_eq(rule_has(&sp->rules[1], RX_LOG)->text, log);
+	ck_assert_str_eq(rs->objs[rule_has(&sp->rules[2], RX_COUNTER)->obj].name,
+			 "spoof_established");
+	ck_assert_int_eq(rule_has(&sp->rules[2], RX_VERDICT)->verdict.code, RV_DROP);
+	ck_assert_msg(sets[0] != NULL && sets[1] != NULL, "chain %s: no est_src "
+		      "set of each family", k->name);
 	free(dump);
 	*s6 = sets[1];
-	any[0] = anys[0];
-	any[1] = anys[1];
 	return sets[0];
 }
 
