@@ -111,7 +111,12 @@ expect_pass "the permitted flood sent at least $((RATE_P / 4)) new flows a secon
 	test "${sent_p:-0}" -ge "$(awk -v s="$(enf_field "$out" seconds)" -v r=$RATE_P 'BEGIN { printf "%d", s * r / 4 }')"
 expect_pass "they were new flows: the gateway's conntrack grew by thousands ($ct0 -> $ct)" \
 	test "$((ct - ct0))" -ge 1000
-expect_eq "every permitted new flow arrived" "$sent_p" "${rx_p:-missing}"
+# hping3's own count, printed when it is interrupted, can miss the packet
+# it was sending (11,704 sent, 11,705 arrived in one run): none lost is
+# "arrived >= sent", and every flow the gateway created arrived
+expect_pass "every permitted new flow arrived ($sent_p sent by hping3's count, ${rx_p:-none} arrived)" \
+	test "${rx_p:-0}" -ge "${sent_p:-1}"
+expect_eq "... every new flow of the gateway's conntrack arrived" "$((ct - ct0))" "${rx_p:-missing}"
 expect_eq "the gateway denied none of them" 0 "$rel"
 expect_eq "no packet was dropped as unknown-zone" 0 "$unk"
 expect_eq "the denied flow: nothing arrived" 0 "${rx_d:-missing}"
