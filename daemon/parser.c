@@ -740,25 +740,17 @@ void parser_sync(struct parser *p, int timeout_ms)
 void parser_tick(struct parser *p, uint64_t now_ms)
 {
 	char err[256];
-	int rc;
+	size_t i;
 
 	(void)now_ms;
 	if (p == NULL || p->pid > 0 || !p->wanted || mono_ms() < p->restart_at_ms)
 		return;
-	if (p->kind == KIND_NFLOG)
-		rc = parser_start_nflog(p, p->group, NULL, err, sizeof(err));
-	else {
-		char *names[SEP_SLOTS_MAX];
-		char copy[SEP_SLOTS_MAX][32];
-		size_t i, n = p->n_slots;
-
-		for (i = 0; i < n; i++) {
-			memcpy(copy[i], p->slot[i].name, sizeof(copy[i]));
-			names[i] = copy[i];
-		}
-		rc = parser_start_ifaces(p, names, n, err, sizeof(err));
+	/* the same captures, in a new child; their counters start again */
+	for (i = 0; i < p->n_slots; i++) {
+		p->slot[i].drop = p->slot[i].ifdrop = 0;
+		p->slot[i].dead = false;
 	}
-	if (rc < 0)
+	if (spawn(p, NULL, err, sizeof(err)) < 0)
 		log_errx("parser %s: %s", p->name, err);
 }
 
