@@ -25,15 +25,6 @@ for c in on off; do
 		conf/zonegate.conf >"$ZG_TMP/$c.conf"
 done
 rx() { ip netns exec "$NS_RL" nft list chain inet sink in | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
-# ticks PID: CPU clock ticks (user + system) of PID and its children (the
-# packet parsers: their time is not in the daemon's until they are reaped)
-ticks() {
-	local p t=0
-	for p in "$1" $(pgrep -P "$1"); do
-		t=$((t + $(awk '{ print $14 + $15 }' /proc/"$p"/stat 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 rate() {	# rate CONF: packets per second forwarded, pcap drops, CPU
 	local c0 c1 drops t0 t1
 	daemon_start "$1" >/dev/null || return 1
@@ -41,12 +32,12 @@ rate() {	# rate CONF: packets per second forwarded, pcap drops, CPU
 	sleep 0.5
 	ip netns exec "$NS_GW" sysctl -qw net.netfilter.nf_conntrack_max=2000000 2>/dev/null
 	c0=$(rx)
-	t0=$(ticks "$DAEMON_PID")
+	t0=$(daemon_ticks)
 	ip netns exec "$NS_LG" timeout "$SECS" hping3 --udp -p 3389 --flood "$RL_VB4" \
 		>/dev/null 2>&1
 	sleep 0.3
 	c1=$(rx)
-	t1=$(ticks "$DAEMON_PID")
+	t1=$(daemon_ticks)
 	drops=$(./zonegatectl -s "$ZG_TMP/$(basename "$1" .conf).sock" status 2>/dev/null |
 		awk '/^iface_pcap_drop/ { print $2 }')
 	daemon_stop >/dev/null

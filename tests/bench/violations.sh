@@ -19,32 +19,15 @@ conf=$ZG_TOP/tests/bench/conf/violations-noclassify.conf
 daemon_start "$conf" >/dev/null || exit 1
 daemon_log_wait applied 5 >/dev/null
 sleep 1
-# cpu: clock ticks of the daemon and its packet parsers (a child's time is
-# not in its parent's until it is reaped)
-cpu() {
-	local p t=0
-	for p in "$DAEMON_PID" $(pgrep -P "$DAEMON_PID"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
-# hwm: peak RSS of the daemon and its parsers, summed
-hwm() {
-	local p t=0
-	for p in "$DAEMON_PID" $(pgrep -P "$DAEMON_PID"); do
-		t=$((t + $(awk '/VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
-rss0=$(hwm)
-c0=$(cpu)
+rss0=$(daemon_hwm_kib)
+c0=$(daemon_ticks)
 t0=$(date +%s.%N)
 ip netns exec "$NS_IN" timeout "$SECS" hping3 --udp -p 9 --rand-source --flood \
 	"$LG4" >/dev/null 2>&1
 t1=$(date +%s.%N)
-c1=$(cpu)
+c1=$(daemon_ticks)
 sleep 1
-rss1=$(hwm)
+rss1=$(daemon_hwm_kib)
 daemon_stop >/dev/null
 syslog_wait 'violations-total' 5
 hz=$(getconf CLK_TCK)

@@ -634,6 +634,19 @@ zg_conf_table() {
 
 daemon_alive() { [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; }
 
+# daemon_sum FILE AWK: AWK's number from /proc/PID/FILE, summed over the
+# daemon and its children (the packet parsers: a child's CPU time is not in
+# its parent's until it is reaped)
+daemon_sum() {
+	local p t=0
+	for p in "$DAEMON_PID" $(pgrep -P "$DAEMON_PID"); do
+		t=$((t + $(awk "$2" "/proc/$p/$1" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+daemon_ticks() { daemon_sum stat '{ print $14 + $15 }'; }	# user + system
+daemon_hwm_kib() { daemon_sum status '/VmHWM/ { print $2 }'; }	# peak RSS
+
 # daemon_start CONF [ARGS...]: run `$ZONEGATED -f -c CONF ARGS...` in the
 # gateway namespace (output appended to $DAEMON_LOG); 0 once the table CONF
 # names exists there, 1 if it does not within $ZG_START_WAIT seconds
